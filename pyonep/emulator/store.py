@@ -1,0 +1,94 @@
+"""Storage for the emulator: one sqlite3 connection guarded by one lock.
+
+:class:`Store` is shared by every part of the emulator (the JSON-RPC platform in
+``models.py`` and the fleet side). Each part adds its own tables with
+:meth:`Store.ensure_schema` and runs its changes inside :meth:`Store.transaction`, which
+holds ``store.lock`` and commits before returning, so a reply is only sent for writes that
+are already committed.
+
+A file database uses write-ahead logging with ``synchronous=NORMAL``: a committed
+transaction survives the emulator process stopping or being killed (an operating system
+crash may lose the last transactions, which is acceptable for a test platform).
+"""
+import contextlib
+import sqlite3
+import threading
+
+
+class Store(object):
+    """One sqlite3 database used by every part of the emulator.
+
+    Arguments: ``path`` is a file name, or ``':memory:'`` (the default) for a database
+    that lives as long as the object.
+
+    Attributes: ``path``, ``conn`` (the sqlite3 connection, usable from any thread while
+    ``lock`` is held) and ``lock`` (a re-entrant lock; hold it for every use of ``conn``).
+
+    Raises ``sqlite3.Error`` when the file cannot be opened or is not a database.
+    """
+
+    def __init__(self, path=':memory:'):
+        self.path = path
+        self.lock = threading.RLock()
+        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._depth = 0
+        if path != ':memory:':
+            self.conn.execute('PRAGMA journal_mode=WAL')
+            self.conn.execute('PRAGMA synchronous=NORMAL')
+        self.conn.execute('PRAGMA foreign_keys=OFF')
+        self.ensure_schema('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)')
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """Run a block in one transaction, holding ``lock``.
+
+        Yields the connection. The transaction commits when the block ends normally and
+        rolls back when it raises (the exception is re-raised). Nested use joins the
+        outer transaction.
+        """
+        with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self.conn
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute('BEGIN')
+            self._depth = 1
+            try:
+                yield self.conn
+            except BaseException:
+                self._depth = 0
+                self.conn.execute('ROLLBACK')
+                raise
+            self._depth = 0
+            self.conn.execute('COMMIT')
+
+    def execute(self, sql, params=()):
+        """Run one SQL statement under ``lock`` and return all its rows as a list."""
+        with self.lock:
+            return self.conn.execute(sql, params).fetchall()
+
+    def ensure_schema(self, sql):
+        """Run a script of ``CREATE ... IF NOT EXISTS`` statements (idempotent DDL).
+
+        Raises ``sqlite3.Error`` when the SQL is invalid.
+        """
+        with self.lock:
+            self.conn.executescript(sql)
+
+    def get_meta(self, key, default=None):
+        """Return the text stored under ``key`` in the meta table, or ``default``."""
+        rows = self.execute('SELECT value FROM meta WHERE key=?', (key,))
+        return rows[0][0] if rows else default
+
+    def set_meta(self, key, value):
+        """Store the text ``value`` under ``key`` in the meta table (committed at once)."""
+        with self.transaction() as conn:
+            conn.execute('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', (key, value))
+
+    def close(self):
+        """Close the connection. Committed data stays in the file."""
+        with self.lock:
+            self.conn.close()
