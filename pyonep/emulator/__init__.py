@@ -1,0 +1,211 @@
+"""pyonep.emulator: a local One Platform for programs and tests written for pyonep.
+
+``Emulator`` runs the platform's JSON-RPC API (and, once built, the provisioning and
+device HTTP APIs) on a loopback port::
+
+    from pyonep.emulator import Emulator
+
+    with Emulator() as emu:
+        onep = emu.onep()
+        ok, rid = onep.create(emu.root_cik, 'dataport', {'format': 'integer'})
+
+On Python 3.8 and newer the server runs in the calling process, in a background thread.
+On older interpreters (Python 2.7, 3.6, 3.7) ``Emulator`` starts ``python -m
+pyonep.emulator`` with a newer interpreter: the one named by the environment variable
+``PYONEP_EMULATOR_PYTHON``, else the first of python3.13 ... python3.8 found on ``PATH`` or
+under ``$(pyenv root)/versions/*/bin``.
+
+What is emulated and what is not is listed in :mod:`pyonep.emulator.models`; in short:
+Lua scripts never run and no e-mail, SMS, XMPP or HTTP message is ever sent (dispatches
+keep a record of what they would have sent).
+
+This module must stay importable on Python 2.7.
+"""
+import glob
+import json
+import os
+import subprocess as _subprocess
+import sys
+
+__all__ = ['Emulator', 'EmulatorError', 'find_python']
+
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class EmulatorError(Exception):
+    """The emulator could not be started (no suitable interpreter, or it failed to start)."""
+
+
+def _which(name):
+    for folder in os.environ.get('PATH', '').split(os.pathsep):
+        path = os.path.join(folder, name)
+        if folder and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def _pyenv_root():
+    root = os.environ.get('PYENV_ROOT')
+    if root:
+        return root
+    try:
+        out = _subprocess.check_output(['pyenv', 'root'], stderr=_subprocess.STDOUT)
+        return out.decode('utf-8').strip()
+    except (OSError, _subprocess.CalledProcessError):
+        return os.path.expanduser('~/.pyenv')
+
+
+def _runs(path):
+    """True when ``path`` really starts a Python 3.8+ (pyenv shims may refuse to)."""
+    try:
+        with open(os.devnull, 'w') as devnull:
+            return _subprocess.call([path, '-c', 'import sys; sys.exit(sys.version_info < (3, 8))'],
+                                    stdout=devnull, stderr=devnull) == 0
+    except OSError:
+        return False
+
+
+def find_python():
+    """Return the path of a Python 3.8+ interpreter to run the emulator with.
+
+    Looks at ``PYONEP_EMULATOR_PYTHON``, then python3.13 ... python3.8 on ``PATH``, then
+    under ``$(pyenv root)/versions/*/bin``. Raises :class:`EmulatorError` when none is found.
+    """
+    chosen = os.environ.get('PYONEP_EMULATOR_PYTHON')
+    if chosen:
+        return chosen
+    names = ['python3.%d' % minor for minor in range(13, 7, -1)]
+    candidates = [_which(name) for name in names]
+    versions = os.path.join(_pyenv_root(), 'versions')
+    for name in names:
+        candidates += sorted(glob.glob(os.path.join(versions, '*', 'bin', name)))
+    for path in candidates:
+        if path and _runs(path):
+            return path
+    raise EmulatorError('no Python 3.8+ interpreter found to run the emulator; '
+                        'set PYONEP_EMULATOR_PYTHON')
+
+
+class Emulator(object):
+    """A running local One Platform.
+
+    Arguments: ``db`` (':memory:' or a sqlite file that keeps everything across restarts),
+    ``host`` (default loopback), ``port`` (0 picks a free one), ``root_cik``, ``vendor``,
+    ``vendor_token`` (used for a new database, generated when None), ``subprocess`` (True
+    runs the server as a child process; the default runs it in-process on Python 3.8+ and
+    as a child process otherwise), ``clock`` (in-process only: a callable returning Unix
+    time, for tests that move time forward).
+
+    Attributes once started: ``host``, ``port``, ``url`` (``http://host:port``),
+    ``root_cik``, ``vendor``, ``vendor_token``, and ``platform`` (the in-process
+    :class:`pyonep.emulator.models.Platform`, None in subprocess mode).
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(self, db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=None,
+                 vendor_token=None, subprocess=None, clock=None):
+        if subprocess is None:
+            subprocess = sys.version_info < (3, 8)
+        if subprocess and clock is not None:
+            raise ValueError('a clock can only be given to an in-process emulator')
+        self.db = db
+        self.host = host
+        self.port = port
+        self.root_cik = root_cik
+        self.vendor = vendor
+        self.vendor_token = vendor_token
+        self.subprocess = subprocess
+        self.clock = clock
+        self.platform = None
+        self.state = None
+        self._server = None
+        self._process = None
+
+    @property
+    def url(self):
+        """The base URL of the running emulator, e.g. ``http://127.0.0.1:40123``."""
+        return 'http://%s:%d' % (self.host, self.port)
+
+    def start(self):
+        """Start serving and return self.
+
+        Raises :class:`EmulatorError` when the child process cannot start, ``OSError``
+        when the address cannot be bound, ``RuntimeError`` when already started.
+        """
+        if self._server is not None or self._process is not None:
+            raise RuntimeError('the emulator is already running')
+        if self.subprocess:
+            self._start_process()
+        else:
+            from pyonep.emulator.server import EmulatorServer, create_state
+            self.state = create_state(self.db, self.host, self.port, self.root_cik, self.vendor,
+                                      self.vendor_token, clock=self.clock)
+            self._server = EmulatorServer(self.state)
+            self._server.start()
+            self.platform = self.state.platform
+            self._adopt(self.state.config.as_dict())
+        return self
+
+    def _adopt(self, config):
+        for key in ('host', 'port', 'root_cik', 'vendor', 'vendor_token'):
+            setattr(self, key, config[key])
+
+    def _start_process(self):
+        command = [find_python(), '-m', 'pyonep.emulator', '--host', self.host,
+                   '--port', str(self.port), '--db', self.db]
+        for flag, value in (('--root-cik', self.root_cik), ('--vendor', self.vendor),
+                            ('--vendor-token', self.vendor_token)):
+            if value is not None:
+                command += [flag, value]
+        env = dict(os.environ)
+        env['PYTHONPATH'] = os.pathsep.join(
+            [PACKAGE_PARENT] + [p for p in [env.get('PYTHONPATH')] if p])
+        try:
+            process = _subprocess.Popen(command, stdout=_subprocess.PIPE, stderr=_subprocess.PIPE,
+                                        env=env)
+        except OSError as exc:
+            raise EmulatorError('cannot run %s: %s' % (command[0], exc))
+        line = process.stdout.readline()
+        try:
+            config = json.loads(line.decode('utf-8'))
+        except ValueError:
+            process.kill()
+            error = process.communicate()[1].decode('utf-8', 'replace')
+            raise EmulatorError('the emulator did not start: %s' % (error.strip() or 'no output'))
+        self._process = process
+        self._adopt(config)
+
+    def stop(self):
+        """Stop serving. Acknowledged writes are kept (in the file when ``db`` is one)."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.communicate()
+            finally:
+                self._process = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    def onep(self, **kwargs):
+        """Return a :class:`pyonep.onep.OnepV1` pointed at this emulator (plain HTTP).
+
+        Keyword arguments go to OnepV1 (e.g. ``reuseconnection=True``).
+        """
+        from pyonep.onep import OnepV1
+        return OnepV1(host=self.host, port=str(self.port), https=False, **kwargs)
+
+    def provision(self, **kwargs):
+        """Return a :class:`pyonep.provision.Provision` pointed at this emulator (plain HTTP).
+
+        Keyword arguments go to Provision.
+        """
+        from pyonep.provision import Provision
+        return Provision(host=self.host, port=str(self.port), https=False, **kwargs)

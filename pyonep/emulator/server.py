@@ -1,0 +1,252 @@
+"""The emulator's HTTP server: sockets, routing and the shared state.
+
+:func:`create_state` opens the store and the platform; :class:`EmulatorServer` serves
+them over HTTP/1.1 with keep-alive, one daemon thread per connection.
+
+Routing:
+
+- ``POST /onep:v1/rpc/process``: the JSON-RPC endpoint (``rpc.py``);
+- any path starting with ``/provision/``: ``provision_api.handle(state, request)``;
+- ``/onep:v1/stack/...``, ``/timestamp``, ``/ip`` and ``/api:v1/...``:
+  ``device_api.handle(state, request)``.
+
+The last two modules are imported when first needed; while a module (or its ``handle``)
+does not exist, its paths answer 404. Every other path answers 404 text.
+
+The ``state`` object handlers receive (:class:`State`) has these attributes:
+
+- ``store``: the :class:`~pyonep.emulator.store.Store`;
+- ``platform``: the :class:`~pyonep.emulator.models.Platform`;
+- ``fleet``: ``pyonep.emulator.fleet.Fleet(store, platform)`` when that module exists, else None;
+- ``config``: a :class:`Config` with ``host``, ``port``, ``root_cik``, ``vendor`` and
+  ``vendor_token`` (``port`` is the real one once the server is bound).
+
+Limits and behaviour that clients can see:
+
+- request bodies over :data:`MAX_BODY` bytes (32 MiB) get HTTP 413 with an RPC error object
+  (code 400, context ``calls``) and the connection is closed;
+- the answer to the 100th request on one connection carries ``Connection: close`` and the
+  connection is then closed, as the One Platform does;
+- a connection idle for :data:`IDLE_TIMEOUT` seconds is closed;
+- an unexpected failure answers HTTP 500 with an error object (code 500) and is logged
+  on the ``pyonep.emulator`` logger; no traceback is ever sent to a client.
+"""
+import binascii
+import importlib
+import json
+import logging
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from pyonep.emulator import rpc
+from pyonep.emulator.models import Platform
+from pyonep.emulator.store import Store
+from pyonep.emulator.web import Request, Response, json_response, text_response
+
+LOG = logging.getLogger('pyonep.emulator')
+MAX_BODY = 32 * 1024 * 1024
+MAX_DRAIN = 256 * 1024 * 1024
+MAX_REQUESTS_PER_CONNECTION = 100
+IDLE_TIMEOUT = 120
+RPC_PATH = '/onep:v1/rpc/process'
+DEVICE_PREFIXES = ('/onep:v1/stack/', '/api:v1/')
+DEVICE_PATHS = ('/timestamp', '/ip')
+
+
+class Config(object):
+    """How the emulator was started: ``host``, ``port``, ``root_cik``, ``vendor``,
+    ``vendor_token`` (all attributes)."""
+
+    def __init__(self, host, port, root_cik, vendor, vendor_token):
+        self.host = host
+        self.port = port
+        self.root_cik = root_cik
+        self.vendor = vendor
+        self.vendor_token = vendor_token
+
+    def as_dict(self):
+        """Return the five settings as a dict (the JSON line the CLI prints)."""
+        return {'host': self.host, 'port': self.port, 'root_cik': self.root_cik,
+                'vendor': self.vendor, 'vendor_token': self.vendor_token}
+
+
+class State(object):
+    """What every handler gets: ``store``, ``platform``, ``fleet`` and ``config``."""
+
+    def __init__(self, store, platform, fleet, config):
+        self.store = store
+        self.platform = platform
+        self.fleet = fleet
+        self.config = config
+
+
+def _optional_module(name):
+    """Import ``pyonep.emulator.<name>``, or return None while it does not exist."""
+    full = 'pyonep.emulator.' + name
+    try:
+        return importlib.import_module(full)
+    except ImportError as exc:
+        if exc.name != full:
+            raise
+        return None
+
+
+def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=None,
+                 vendor_token=None, clock=None):
+    """Open (or create) the emulator's database and return its :class:`State`.
+
+    Arguments: ``db`` (a file path or ':memory:'), ``host``/``port`` (recorded in
+    ``config``), ``root_cik``, ``vendor`` and ``vendor_token`` (used when the database is
+    new and generated when None; a database that has them keeps its own), ``clock`` (see
+    :class:`~pyonep.emulator.models.Platform`). Raises ``sqlite3.Error`` for a file that
+    is not a usable database.
+    """
+    store = Store(db)
+    platform = Platform(store, clock=clock, root_cik=root_cik)
+    if store.get_meta('vendor') is None:
+        store.set_meta('vendor', vendor or 'vendor' + binascii.hexlify(os.urandom(4)).decode())
+        store.set_meta('vendor_token', vendor_token or binascii.hexlify(os.urandom(20)).decode())
+        store.set_meta('vendor_rid', platform.root_rid)
+    config = Config(host, port, platform.root_cik, store.get_meta('vendor'),
+                    store.get_meta('vendor_token'))
+    fleet_module = _optional_module('fleet')
+    fleet = None
+    if fleet_module is not None and hasattr(fleet_module, 'Fleet'):
+        fleet = fleet_module.Fleet(store, platform)
+    return State(store, platform, fleet, config)
+
+
+def route(state, request):
+    """Answer one :class:`~pyonep.emulator.web.Request` with a
+    :class:`~pyonep.emulator.web.Response` (see the module docstring for the routes)."""
+    path = request.path
+    if path == RPC_PATH:
+        if request.method != 'POST':
+            return json_response({'error': rpc.error_object(400, 'Use POST')}, status=405,
+                                 headers=[('Allow', 'POST')])
+        reply = rpc.process(state.platform, request.body)
+        if reply is None:
+            return Response(200, b'', 'application/json; charset=utf-8')
+        return json_response(reply)
+    if path.startswith('/provision/'):
+        module = 'provision_api'
+    elif path.startswith(DEVICE_PREFIXES) or path in DEVICE_PATHS:
+        module = 'device_api'
+    else:
+        return text_response(404, 'Not Found')
+    handler = getattr(_optional_module(module), 'handle', None)
+    if handler is None:
+        return text_response(404, 'Not Found')
+    return handler(state, request)
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Reads HTTP/1.1 requests from one connection and answers them through :func:`route`."""
+
+    protocol_version = 'HTTP/1.1'
+    server_version = 'pyonep-emulator'
+    sys_version = ''
+    timeout = IDLE_TIMEOUT
+
+    def setup(self):
+        BaseHTTPRequestHandler.setup(self)
+        self.requests_served = 0
+
+    def log_message(self, format, *args):
+        LOG.debug('%s - %s', self.address_string(), format % args)
+
+    def _serve(self):
+        self.requests_served += 1
+        length = self.headers.get('Content-Length')
+        try:
+            length = int(length) if length is not None else 0
+            if length < 0:
+                raise ValueError(length)
+        except ValueError:
+            self.close_connection = True
+            return self._send(json_response({'error': rpc.error_object(400, 'Bad Content-Length')},
+                                            status=400))
+        if self.headers.get('Transfer-Encoding', '').lower() == 'chunked':
+            self.close_connection = True
+            return self._send(json_response({'error': rpc.error_object(
+                400, 'Chunked request bodies are not supported; send Content-Length')}, status=411))
+        if length > MAX_BODY:
+            self.close_connection = True
+            self._drain(length)
+            return self._send(json_response({'error': rpc.error_object(
+                400, 'Request body over the %d byte limit' % MAX_BODY, 'calls')}, status=413))
+        body = self.rfile.read(length) if length else b''
+        request = Request(self.command, self.path, self.headers, body,
+                          self.server.server_address, self.client_address)
+        try:
+            response = route(self.server.state, request)
+        except Exception:
+            LOG.exception('internal error answering %s %s', self.command, self.path)
+            response = json_response({'error': rpc.error_object(500, 'Internal error')}, status=500)
+        self._send(response)
+
+    def _drain(self, length):
+        if length > MAX_DRAIN:
+            return
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 20))
+            if not chunk:
+                return
+            length -= len(chunk)
+
+    def _send(self, response):
+        if self.requests_served >= MAX_REQUESTS_PER_CONNECTION:
+            self.close_connection = True
+        self.send_response(response.status)
+        self.send_header('Content-Type', response.content_type)
+        self.send_header('Content-Length', str(len(response.body)))
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header('Connection', 'close' if self.close_connection else 'keep-alive')
+        self.end_headers()
+        if self.command != 'HEAD':
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """The HTTP server of one emulator: ``EmulatorServer(state)`` binds
+    ``state.config.host``/``port`` (port 0 picks a free one and records it in the config).
+
+    Raises ``OSError`` when the address cannot be bound.
+    """
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, state):
+        self.state = state
+        ThreadingHTTPServer.__init__(self, (state.config.host, state.config.port), Handler)
+        state.config.port = self.server_address[1]
+        self._thread = None
+
+    def start(self):
+        """Serve in a background daemon thread and return at once."""
+        self._thread = threading.Thread(target=self.serve_forever, name='pyonep-emulator')
+        self._thread.daemon = True
+        self._thread.start()
+
+    def stop(self):
+        """Stop serving, wake pending long polls, close the socket and the database.
+
+        Every acknowledged write is already committed, so none is lost.
+        """
+        self.state.platform.close()
+        if self._thread is not None:
+            self.shutdown()
+            self._thread.join()
+        self.server_close()
+        self.state.store.close()
+
+
+def ready_line(config):
+    """Return the JSON line announcing a ready emulator (``config.as_dict()``)."""
+    return json.dumps(config.as_dict(), sort_keys=True)
