@@ -1,0 +1,101 @@
+"""Where the examples find a One Platform, shared by every example in this folder.
+
+Run with no options, an example starts an embedded emulator (``pyonep.emulator.Emulator``)
+and stops it when it is done. Given ``--host``, it uses that platform instead, for example
+an emulator started with ``python -m pyonep.emulator --port 8080``::
+
+    python examples/write_read.py --host 127.0.0.1 --port 8080 --cik <CIK>
+    python examples/write_read.py --host m2.exosite.com --port 443 --https --cik <CIK>
+
+The examples create what they need under the client of ``--cik`` and drop it at the end.
+The provisioning examples also need ``--vendor`` and ``--vendor-token``.
+"""
+from __future__ import print_function
+
+import argparse
+import contextlib
+
+from pyonep import OnepV1, Provision
+
+
+class Platform(object):
+    """A One Platform to connect to, and the keys to use there."""
+
+    def __init__(self, host, port, https, cik, vendor=None, vendor_token=None):
+        self.host = host
+        self.port = port
+        self.https = https
+        self.cik = cik
+        self.vendor = vendor
+        self.vendor_token = vendor_token
+
+    def onep(self, **options):
+        """Return an OnepV1 connected to this platform (options as for OnepV1)."""
+        return OnepV1(host=self.host, port=self.port, https=self.https, **options)
+
+    def provision(self, **options):
+        """Return a Provision connected to this platform that manages by vendor token."""
+        return Provision(host=self.host, port=self.port, https=self.https,
+                         manage_by_cik=False, **options)
+
+
+@contextlib.contextmanager
+def platform(description, vendor=False):
+    """Parse the command line and yield the Platform it names (an embedded emulator if none).
+
+    ``vendor=True`` adds the options ``--vendor`` and ``--vendor-token``, required with --host.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('--host', help='a One Platform to use instead of an embedded emulator')
+    parser.add_argument('--port', type=int, help='its port (default: 443 with --https, else 80)')
+    parser.add_argument('--https', action='store_true', help='connect with TLS')
+    parser.add_argument('--cik', help='CIK of the client to work under (required with --host)')
+    if vendor:
+        parser.add_argument('--vendor', help='vendor name (required with --host)')
+        parser.add_argument('--vendor-token', help='vendor token (required with --host)')
+    args = parser.parse_args()
+
+    if args.host is None:
+        from pyonep.emulator import Emulator
+        with Emulator() as emu:
+            print('Started a One Platform emulator at', emu.url)
+            yield Platform(emu.host, emu.port, False, emu.root_cik, emu.vendor, emu.vendor_token)
+        return
+
+    needed = ['cik'] + (['vendor', 'vendor_token'] if vendor else [])
+    missing = ['--' + name.replace('_', '-') for name in needed if not getattr(args, name)]
+    if missing:
+        parser.error('with --host, also give ' + ' '.join(missing))
+    port = args.port or (443 if args.https else 80)
+    yield Platform(args.host, port, args.https, args.cik,
+                   getattr(args, 'vendor', None), getattr(args, 'vendor_token', None))
+
+
+def expect_ok(reply, doing):
+    """Return the result of an OnepV1 reply ``(isok, result)``; stop the example if it failed."""
+    isok, result = reply
+    if not isok:
+        raise SystemExit('%s failed: %r' % (doing, result))
+    return result
+
+
+def create_device(onep, cik, name):
+    """Create a client called ``name`` under the client of ``cik``; return (rid, its CIK).
+
+    Its limits are inherited from its owner, so it may own dataports, datarules, dispatches.
+    """
+    rid = expect_ok(onep.create(cik, 'client', {
+        'name': name,
+        'limits': {'client': 'inherit', 'dataport': 'inherit', 'datarule': 'inherit',
+                   'dispatch': 'inherit', 'share': 'inherit'},
+    }), 'create client')
+    device_cik = expect_ok(onep.info(cik, rid, {'key': True}), 'info')['key']
+    return rid, device_cik
+
+
+def create_dataport(onep, cik, alias, fmt, **description):
+    """Create a dataport of format ``fmt`` under the client of ``cik``, alias it; return its RID."""
+    description.update(format=fmt, name=description.get('name', alias))
+    rid = expect_ok(onep.create(cik, 'dataport', description), 'create dataport')
+    expect_ok(onep.map(cik, rid, alias), 'map alias')
+    return rid
