@@ -230,7 +230,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def start(self):
         """Serve in a background daemon thread and return at once."""
-        self._thread = threading.Thread(target=self.serve_forever, name='pyonep-emulator')
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), name='pyonep-emulator')
         self._thread.daemon = True
         self._thread.start()
 
