@@ -8,14 +8,18 @@ an emulator started with ``python -m pyonep.emulator --port 8080``::
     python examples/write_read.py --host m2.exosite.com --port 443 --https --cik <CIK>
 
 The examples create what they need under the client of ``--cik`` and drop it at the end.
-The provisioning examples also need ``--vendor`` and ``--vendor-token``.
+The provisioning examples also need ``--vendor`` and ``--vendor-token``. An error that an
+example does not handle itself stops it with a one-line message and exit status 1.
 """
 from __future__ import print_function
 
 import argparse
 import contextlib
 
+import requests
+
 from pyonep import OnepV1, Provision
+from pyonep.exceptions import OneException
 
 
 class Platform(object):
@@ -54,21 +58,24 @@ def platform(description, vendor=False):
         parser.add_argument('--vendor', help='vendor name (required with --host)')
         parser.add_argument('--vendor-token', help='vendor token (required with --host)')
     args = parser.parse_args()
-
-    if args.host is None:
-        from pyonep.emulator import Emulator
-        with Emulator() as emu:
-            print('Started a One Platform emulator at', emu.url)
-            yield Platform(emu.host, emu.port, False, emu.root_cik, emu.vendor, emu.vendor_token)
-        return
-
-    needed = ['cik'] + (['vendor', 'vendor_token'] if vendor else [])
-    missing = ['--' + name.replace('_', '-') for name in needed if not getattr(args, name)]
-    if missing:
-        parser.error('with --host, also give ' + ' '.join(missing))
-    port = args.port or (443 if args.https else 80)
-    yield Platform(args.host, port, args.https, args.cik,
-                   getattr(args, 'vendor', None), getattr(args, 'vendor_token', None))
+    if args.host is not None:
+        needed = ['cik'] + (['vendor', 'vendor_token'] if vendor else [])
+        missing = ['--' + name.replace('_', '-') for name in needed if not getattr(args, name)]
+        if missing:
+            parser.error('with --host, also give ' + ' '.join(missing))
+    try:
+        if args.host is None:
+            from pyonep.emulator import Emulator
+            with Emulator() as emu:
+                print('Started a One Platform emulator at', emu.url)
+                yield Platform(emu.host, emu.port, False, emu.root_cik, emu.vendor,
+                               emu.vendor_token)
+        else:
+            port = args.port or (443 if args.https else 80)
+            yield Platform(args.host, port, args.https, args.cik,
+                           getattr(args, 'vendor', None), getattr(args, 'vendor_token', None))
+    except (OneException, requests.exceptions.RequestException) as exc:
+        raise SystemExit('error: %s: %s' % (type(exc).__name__, exc))
 
 
 def expect_ok(reply, doing):

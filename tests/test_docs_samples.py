@@ -1,0 +1,133 @@
+"""Every Python sample of the documentation runs, so none can rot.
+
+A page's samples are its fenced code blocks whose info string is exactly ``python``; they
+run in order in one namespace, like the cells of a notebook, and each page starts a fresh
+namespace. Code shown for reading only (for example one that needs the hosted platform) is
+written as a ``{code-block} python`` directive, which this runner leaves out. Pages:
+every Markdown file of docs/, the proposed README and README.md. Tracebacks point at the
+page and line of the sample.
+"""
+import io
+import os
+import re
+import socket
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.version_info < (3, 8),
+                                reason='the emulator that the samples run on needs Python 3.8+')
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOCS = os.path.join(ROOT, 'docs')
+FENCE = re.compile(r'^(`{3,}|~{3,})\s*(\S*)')
+
+
+def pages():
+    """Return the paths, relative to the repository, of every page whose samples run."""
+    found = sorted(os.path.join('docs', name) for name in os.listdir(DOCS) if name.endswith('.md'))
+    if os.path.exists(os.path.join(ROOT, 'README.md')):
+        found.append('README.md')
+    return found
+
+
+def samples(text):
+    """Return ``[(line, code)]`` for the runnable blocks of a Markdown text, in order.
+
+    ``line`` is the 1-based line of the block's first line of code. Raises ValueError for a
+    block that never closes and for an indented ```python block (it would silently not run).
+    """
+    found = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if re.match(r'^\s+(`{3,}|~{3,})\s*python\s*$', line):
+            raise ValueError('line %d: indented python block; samples must start at column 0'
+                             % (i + 1))
+        match = FENCE.match(line)
+        if not match:
+            i += 1
+            continue
+        fence, info = match.groups()
+        end = i + 1
+        while end < len(lines) and not lines[end].startswith(fence):
+            end += 1
+        if end == len(lines):
+            raise ValueError('line %d: code block is never closed' % (i + 1))
+        if info == 'python':
+            found.append((i + 2, '\n'.join(lines[i + 1:end]) + '\n'))
+        i = end + 1
+    return found
+
+
+def count_samples(path):
+    """Return how many runnable samples page ``path`` has."""
+    with io.open(os.path.join(ROOT, path), encoding='utf-8') as f:
+        return len(samples(f.read()))
+
+
+def run_page(path, namespace=None):
+    """Run the samples of page ``path`` in order, in ``namespace`` (a new dict by default).
+
+    Emulators the samples left running are stopped afterwards, even when a sample fails.
+    """
+    with io.open(os.path.join(ROOT, path), encoding='utf-8') as f:
+        blocks = samples(f.read())
+    namespace = {} if namespace is None else namespace
+    namespace.setdefault('__name__', '__docs__')
+    try:
+        for line, code in blocks:
+            # Padding keeps the page's line numbers in tracebacks.
+            exec(compile('\n' * (line - 1) + code, path, 'exec'), namespace)
+    finally:
+        from pyonep.emulator import Emulator
+        for value in list(namespace.values()):
+            if isinstance(value, Emulator):
+                value.stop()
+
+
+@pytest.mark.parametrize('path', pages())
+def test_samples_of_page_run(path):
+    run_page(path)
+
+
+def test_the_pages_have_samples():
+    least = {'docs/introduction.md': 4, 'docs/cik.md': 4, 'docs/emulator.md': 2,
+             'docs/migration.md': 5, 'docs/README.proposed.md': 1}
+    for path, count in least.items():
+        assert count_samples(path) >= count, path
+
+
+def test_reader_only_code_is_left_out():
+    text = '\n'.join(['# Page', '```python', 'x = 1', '```', '', '```{code-block} python',
+                      'raise SystemExit', '```', '````python', 'y = """', '```', '"""', '````'])
+    assert samples(text) == [(3, 'x = 1\n'), (10, 'y = """\n```\n"""\n')]
+
+
+def test_indented_and_unclosed_blocks_are_errors():
+    with pytest.raises(ValueError, match='line 2: indented python block'):
+        samples('- item\n  ```python\n  x = 1\n  ```\n')
+    with pytest.raises(ValueError, match='line 1: code block is never closed'):
+        samples('```python\nx = 1\n')
+
+
+def test_a_failing_sample_names_its_page_and_line(tmp_path):
+    page = tmp_path / 'page.md'
+    page.write_text(u'Intro\n\n```python\nx = 1\n```\n\n```python\nassert x == 2\n```\n')
+    with pytest.raises(AssertionError) as info:
+        run_page(str(page))
+    frame = info.traceback[-1]
+    assert str(frame.path) == str(page)
+    assert frame.lineno + 1 == 8  # pytest counts lines from 0
+
+
+def test_emulators_left_running_by_a_failing_page_are_stopped(tmp_path):
+    page = tmp_path / 'page.md'
+    page.write_text(u'```python\nfrom pyonep.emulator import Emulator\n'
+                    u'emu = Emulator().start()\nraise RuntimeError("boom")\n```\n')
+    namespace = {}
+    with pytest.raises(RuntimeError, match='boom'):
+        run_page(str(page), namespace)
+    with pytest.raises(socket.error):
+        socket.create_connection((namespace['emu'].host, namespace['emu'].port), timeout=5)

@@ -1,0 +1,199 @@
+"""Every program in examples/ runs, as a user would run it, and says what it should.
+
+Each example is run as a subprocess with this interpreter: once with no options (it starts
+its own embedded emulator) and once against an emulator started here, through --host,
+--port, --cik and the vendor options. ``test_emulator_fixture.py`` is run with pytest.
+"""
+import glob
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.version_info < (3, 8),
+                                reason='the emulator that the examples run on needs Python 3.8+')
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = os.path.join(ROOT, 'examples')
+TIMEOUT = 120
+
+# What each program must print (beside exiting with status 0).
+EXPECTED = {
+    'quickstart.py': [
+        'Started a One Platform emulator at http://127.0.0.1:',
+        "write 21.5 -> (True, 'ok')",
+        'read the newest point -> True [[',
+        "has_deferred -> True",
+        "recordbatch -> True ok",
+        "write  -> True ok",
+        'serialnumber_activate -> the device\'s new CIK ',
+        "the device writes with it -> (True, 'ok')",
+        ', 22.0]])',
+        'Done.',
+    ],
+    'write_read.py': [
+        "write 20.5 -> (True, 'ok')",
+        "recordbatch of 5 points -> (True, 'ok')",
+        'all 6 points, oldest first:',
+        '20.5',
+    ],
+    'deferred_writes.py': [
+        'calls queued for this CIK: True',
+        'sent 14 calls in one request; the queue is now empty: True',
+        '13 succeeded, 1 failed',
+        "failed: write [{'alias': 'window'}, 'open', {}] ->",
+        'temperature now holds 6 points',
+    ],
+    'window_downsample.py': [
+        'recorded 288 points, one every 5 minutes over 24 hours',
+        'the last hour holds 12 points',
+        '6 points by time slices ("givenwindow"):',
+        '6 points spread over the points ("autowindow"):',
+    ],
+    'tokens_grant.py': [
+        'for one hour',
+        'read temperature with the token -> (True, [[',
+        'write temperature with the token -> (False, ',
+        'read setpoint with the token -> (False, ',
+    ],
+    'provisioning_flow.py': [
+        'model_create                 205',
+        'serialnumber_activate        200',
+        'activate again (refused)     409',
+        "device writes -> (True, 'ok')",
+        "device downloads firmware.bin -> 200 b'\\x7fFIRMWARE v2.0'",
+        'device writes while disabled -> refused:',
+        "device writes with its new CIK -> (True, 'ok')",
+        'model_remove                 2',
+    ],
+    'error_handling.py': [
+        'write text to an integer dataport -> (False, ',
+        'read an alias that does not exist -> (False, ',
+        'unknown CIK -> ',
+        'nothing listening -> Failed to make http request:',
+        'send_deferred with an empty queue -> No deferred requests to send.',
+        'unknown model -> isok=False, Status: 404',
+        'with raise_api_exceptions=True -> ProvisionException: 404',
+        'nothing listening -> requests.exceptions.ConnectionError',
+        'caught OnePlatformException',
+    ],
+}
+VENDOR_EXAMPLES = ('quickstart.py', 'provisioning_flow.py', 'error_handling.py')
+
+
+def run(args, timeout=TIMEOUT):
+    """Run ``python args...`` in examples/ with this checkout first on the path."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join([ROOT] + [p for p in [env.get('PYTHONPATH')] if p])
+    return subprocess.run([sys.executable] + args, cwd=EXAMPLES, env=env, timeout=timeout,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True)
+
+
+def check_output(name, result):
+    report = '%s exited %d\n--- stdout\n%s--- stderr\n%s' % (
+        name, result.returncode, result.stdout, result.stderr)
+    assert result.returncode == 0, report
+    for expected in EXPECTED[name]:
+        assert expected in result.stdout, 'missing %r in the output of %s' % (expected, report)
+
+
+@pytest.fixture(scope='module')
+def external():
+    """One emulator shared by the runs that are pointed at it with --host."""
+    from pyonep.emulator import Emulator
+    with Emulator() as emu:
+        yield emu
+
+
+def test_every_example_is_tested():
+    programs = sorted(name for name in os.listdir(EXAMPLES)
+                      if name.endswith('.py') and not name.startswith(('_', 'test_')))
+    assert programs == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize('name', sorted(EXPECTED))
+def test_example_on_embedded_emulator(name):
+    check_output(name, run([name]))
+
+
+@pytest.mark.parametrize('name', sorted(EXPECTED))
+def test_example_against_a_running_emulator(name, external):
+    args = [name, '--host', external.host, '--port', str(external.port), '--cik', external.root_cik]
+    if name in VENDOR_EXAMPLES:
+        args += ['--vendor', external.vendor, '--vendor-token', external.vendor_token]
+    result = run(args)
+    check_output(name, result)
+    assert 'Started a One Platform emulator' not in result.stdout
+    # The example cleaned up after itself: the root client owns no client any more.
+    isok, listing = external.onep().listing(external.root_cik, ['client'], {})
+    assert isok and listing['client'] == [], listing
+
+
+def test_host_without_cik_is_a_usage_error():
+    result = run(['write_read.py', '--host', '127.0.0.1', '--port', '1'])
+    assert result.returncode == 2
+    assert 'with --host, also give --cik' in result.stderr
+
+
+def test_provisioning_example_needs_vendor_options():
+    result = run(['provisioning_flow.py', '--host', '127.0.0.1', '--cik', 'a' * 40])
+    assert result.returncode == 2
+    assert 'with --host, also give --vendor --vendor-token' in result.stderr
+
+
+def test_unreachable_platform_gives_a_one_line_error(external):
+    # A wrong port: nothing listens there (the emulator's own port plus a closed socket's).
+    import socket
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    result = run(['write_read.py', '--host', '127.0.0.1', '--port', str(port),
+                  '--cik', external.root_cik])
+    assert result.returncode == 1
+    assert result.stderr.startswith('error: JsonRPCRequestException: Failed to make http request')
+    assert 'Traceback' not in result.stderr
+
+
+def test_wrong_cik_gives_a_one_line_error(external):
+    result = run(['write_read.py', '--host', external.host, '--port', str(external.port),
+                  '--cik', '0' * 40])
+    assert result.returncode == 1
+    assert result.stderr.startswith('error: OnePlatformException: ')
+    assert '401' in result.stderr and 'Traceback' not in result.stderr
+
+
+def test_fixture_example_passes_under_pytest():
+    result = run(['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_emulator_fixture.py'])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert '2 passed' in result.stdout
+
+
+def find_python27():
+    """Return a Python 2.7 interpreter of this machine (on PATH or under pyenv), or None."""
+    candidates = [os.path.join(folder, 'python2.7')
+                  for folder in os.environ.get('PATH', '').split(os.pathsep) if folder]
+    pyenv_root = os.environ.get('PYENV_ROOT', os.path.expanduser('~/.pyenv'))
+    candidates += sorted(glob.glob(os.path.join(pyenv_root, 'versions', '2.7*', 'bin', 'python2.7')))
+    for path in candidates:
+        if os.access(path, os.X_OK) and subprocess.call(
+                [path, '-c', 'pass'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+            return path
+    return None
+
+
+def test_examples_compile_on_python_2_7():
+    """The examples teach users of 0.13.8 too, who may still run Python 2.7."""
+    python27 = find_python27()
+    if python27 is None:
+        pytest.skip('no Python 2.7 on this machine')
+    for name in sorted(os.listdir(EXAMPLES)):
+        if name.endswith('.py'):
+            path = os.path.join(EXAMPLES, name)
+            result = subprocess.run(
+                [python27, '-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")',
+                 path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+            assert result.returncode == 0, '%s does not compile on Python 2.7:\n%s' % (
+                name, result.stderr)
