@@ -1,0 +1,56 @@
+"""Exceptions raised by pyonep.
+
+Every exception of the library derives from :class:`OneException`, so one ``except`` clause
+catches them all.
+"""
+
+
+class OneException(Exception):
+    """Base class of every pyonep exception.
+
+    Raised as such when a JSON-RPC reply is valid JSON but neither a list of results nor an
+    error object ("Unknown error").
+    """
+
+
+class OnePlatformException(OneException):
+    """The One Platform answered with an error, or with a reply that cannot be understood.
+
+    Its message is the platform's error object (as Python text) or names the problem with
+    the reply, e.g. "Exception while parsing JSON response: <body>".
+    """
+
+
+class JsonRPCRequestException(OneException):
+    """A JSON-RPC request could not be made (refused, reset, timed out, name not resolved),
+    or there was nothing to send ("No deferred requests to send.")."""
+
+
+class JsonRPCResponseException(OneException):
+    """A JSON-RPC response was unusable (kept for programs written for pyonep 0.13.8)."""
+
+
+class JsonStringException(OneException):
+    """A JSON string could not be handled (kept for programs written for pyonep 0.13.8)."""
+
+
+class ProvisionException(OneException):
+    """A provisioning request got an HTTP status of 400 or more.
+
+    Raised only by a :class:`pyonep.provision.Provision` made with
+    ``raise_api_exceptions=True``.
+
+    Arguments: provision_response, the :class:`pyonep.provision.ProvisionResponse` of the
+    failed request; it is kept as the ``response`` attribute. ``str()`` of the exception is
+    ``"<status> <reason>"``, e.g. ``"404 Not Found"``.
+    """
+
+    def __init__(self, provision_response):
+        self.response = provision_response
+        OneException.__init__(self, self._message())
+
+    def _message(self):
+        return '{0} {1}'.format(self.response.status(), self.response.reason())
+
+    def __str__(self):
+        return self._message()
