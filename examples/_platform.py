@@ -86,6 +86,13 @@ def expect_ok(reply, doing):
     return result
 
 
+def checked(response, doing):
+    """Return a Provision call's ProvisionResponse; stop the example if it is not a success."""
+    if not response.isok:
+        raise SystemExit('%s failed: %s' % (doing, response))
+    return response
+
+
 def create_device(onep, cik, name):
     """Create a client called ``name`` under the client of ``cik``; return (rid, its CIK).
 

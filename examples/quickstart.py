@@ -8,7 +8,7 @@ from __future__ import print_function
 
 import time
 
-from _platform import create_dataport, create_device, expect_ok, platform
+from _platform import checked, create_dataport, create_device, expect_ok, platform
 
 with platform(__doc__, vendor=True) as p:
     onep = p.onep()
@@ -42,14 +42,16 @@ with platform(__doc__, vendor=True) as p:
     template_rid, template_cik = create_device(onep, p.cik, 'Quickstart template')
     create_dataport(onep, template_cik, 'temperature', 'float')
     model = 'quickstart-model-%d' % now
-    print('   model_create ->', provision.model_create(p.vendor_token, model, template_rid))
-    print('   serialnumber_add ->', provision.serialnumber_add(p.vendor_token, model, 'SN-0001'))
+    print('   model_create ->',
+          checked(provision.model_create(p.vendor_token, model, template_rid), 'model_create'))
+    print('   serialnumber_add ->',
+          checked(provision.serialnumber_add(p.vendor_token, model, 'SN-0001'), 'serialnumber_add'))
     owner_rid = expect_ok(onep.lookup(p.cik, 'alias', ''), 'lookup')
-    enabled = provision.serialnumber_enable(p.vendor_token, model, 'SN-0001', owner_rid)
+    enabled = checked(provision.serialnumber_enable(p.vendor_token, model, 'SN-0001', owner_rid),
+                      'serialnumber_enable')
     print('   serialnumber_enable ->', enabled)
-    response = provision.serialnumber_activate(model, 'SN-0001', p.vendor)
-    if not response.isok:
-        raise SystemExit('activation failed: %s' % response)
+    response = checked(provision.serialnumber_activate(model, 'SN-0001', p.vendor),
+                       'serialnumber_activate')
     new_cik = response.body.strip()
     print('   serialnumber_activate -> the device\'s new CIK', new_cik)
     print('   the device writes with it ->', onep.write(new_cik, {'alias': 'temperature'}, 22.0))

@@ -47,7 +47,7 @@ EXPECTED = {
     ],
     'window_downsample.py': [
         'recorded 288 points, one every 5 minutes over 24 hours',
-        'the last hour holds 12 points',
+        'the last hour holds 13 points',
         '6 points by time slices ("givenwindow"):',
         '6 points spread over the points ("autowindow"):',
     ],
