@@ -1,0 +1,463 @@
+"""The provisioning REST API of the emulated One Platform (provision.md): ``/provision/...``.
+
+:func:`handle` turns each request into calls of :class:`~pyonep.emulator.fleet.Fleet`
+and answers as the platform does: 200 with ``text/csv`` lists (CRLF between lines),
+``text/plain`` values or a form-encoded model description; 205 Reset Content (empty)
+for a successful change; 204 where the document says a list or record is empty.
+
+Authentication: management calls take the key in ``X-Exosite-CIK`` or
+``X-Exosite-Token`` (either header may carry either kind of key): the CIK of a client a
+vendor is registered to, or one of the vendor's tokens. A missing or unknown key answers
+401; the CIK of a client without a vendor answers 403. ``/provision/register`` works with
+any client's CIK; ``/provision/admin/auth/`` needs the vendor client's CIK (not a token).
+``X-Exosite-Vendor: <name>`` on the serial number endpoints uses ``<name>``'s model
+through a share (enable, re-enable, disable, remap and listings only).
+
+Errors: 400 bad or missing fields (text saying which), 401/403 as above, 404 unknown
+model, serial number, content, group, share or token (400 for an unknown model on the
+content list and info endpoints and 403 on content downloads, as documented), 405
+another method (with ``Allow``), 409 duplicates and refused state changes, 416 a bad
+``Range``. Bodies are short text; no traceback ever reaches a client.
+
+The device endpoints ``POST /provision/activate`` and ``GET /provision/download`` are
+implemented in :mod:`pyonep.emulator.device_api` and forwarded from here.
+"""
+import csv
+import json
+from urllib.parse import quote, unquote
+
+from pyonep.emulator import device_api
+from pyonep.emulator.device_api import Fields, blob_response, csv_response, reset
+from pyonep.emulator.fleet import FleetError, page
+from pyonep.emulator.web import Response, text_response
+
+PREFIX = '/provision/'
+FORM_TYPE = device_api.FORM_TYPE
+JS_TYPE = 'application/javascript; charset=utf-8'
+
+
+def handle(state, request):
+    """Answer one ``/provision/...`` request with a Response (see the module docstring).
+
+    Never raises for bad input: refusals become 4xx text responses.
+    """
+    try:
+        return _route(state, request)
+    except FleetError as exc:
+        headers = [('Allow', exc.allow)] if getattr(exc, 'allow', None) else None
+        return text_response(exc.status, exc.message, headers=headers)
+
+
+def _route(state, request):
+    try:
+        parts = [unquote(p, errors='strict') for p in request.raw_path[len(PREFIX):].split('/')]
+    except UnicodeDecodeError:
+        raise FleetError(400, 'the path must be UTF-8 once percent-decoded')
+    if parts == ['activate']:
+        return device_api.activate(state, request)
+    if parts == ['download']:
+        return device_api.download(state, request)
+    if parts == ['register']:
+        return _register(state, request)
+    if parts[:2] == ['admin', 'auth'] and len(parts) == 3:
+        return _tokens(state, request, parts[2])
+    if len(parts) < 3 or parts[0] != 'manage' or parts[1] not in ('model', 'content', 'group', 'share'):
+        raise FleetError(404, 'Not Found')
+    kind, model, rest = parts[1], parts[2], parts[3:]
+    vendor = _vendor(state, request)
+    if kind == 'model' and parts[2:] == ['']:
+        return _models(state, request, vendor)
+    if not model:
+        raise FleetError(404, 'Not Found')
+    if kind == 'model' and not rest:
+        return _model(state, request, vendor, model)
+    if kind == 'model' and rest == ['']:
+        return _sns(state, request, vendor, model)
+    if kind == 'model' and len(rest) == 1:
+        return _sn(state, request, vendor, model, rest[0])
+    if kind == 'content' and len(rest) == 1:
+        return _content(state, request, vendor, model, rest[0])
+    if kind == 'group' and len(rest) == 1:
+        return _group(state, request, vendor, model, rest[0])
+    if kind == 'group' and len(rest) == 2 and rest[0] and rest[1] == '':
+        return _members(state, request, vendor, model, rest[0])
+    if kind == 'share' and len(rest) == 1:
+        return _share(state, request, vendor, model, rest[0])
+    raise FleetError(404, 'Not Found')
+
+
+def _methods(request, *allowed):
+    if request.method not in allowed:
+        error = FleetError(405, 'Method Not Allowed: use %s' % ', '.join(allowed))
+        error.allow = ', '.join(allowed)
+        raise error
+
+
+# ------------------------------------------------------------------ request parts
+def _keys(request):
+    return [k for k in (request.header('X-Exosite-CIK'), request.header('X-Exosite-Token')) if k]
+
+
+def _vendor(state, request):
+    """Return the calling vendor's name; raise FleetError 401/403."""
+    keys = _keys(request)
+    if not keys:
+        raise FleetError(401, 'Unauthorized: send X-Exosite-CIK or X-Exosite-Token')
+    for key in keys:
+        vendor, _ = state.fleet.vendor_for_key(key)
+        if vendor:
+            return vendor
+    if any(state.platform.rid_for_cik(k) for k in keys):
+        raise FleetError(403, 'Forbidden: no vendor is registered to this client')
+    raise FleetError(401, 'Unauthorized: unknown CIK or vendor token')
+
+
+def _form(request):
+    return Fields(request.form_pairs())
+
+
+def _query(request):
+    return Fields(request.query_pairs())
+
+
+def _body_kind(request):
+    """'csv', 'json' or 'form', from Content-Type (sniffed from the body when absent)."""
+    ctype = (request.header('Content-Type') or '').split(';')[0].strip().lower()
+    if ctype == 'text/csv':
+        return 'csv'
+    if ctype in ('application/javascript', 'application/json', 'text/javascript'):
+        return 'json'
+    if ctype:
+        return 'form'
+    body = request.body.lstrip()
+    if body.startswith(b'{'):
+        return 'json'
+    return 'form' if b'=' in body or not body else 'csv'
+
+
+def _text(request):
+    try:
+        return request.body.decode('utf-8')
+    except UnicodeDecodeError:
+        raise FleetError(400, 'the body must be UTF-8 text')
+
+
+def _csv_rows(request, width):
+    """Return the body's CSV rows padded to ``width`` fields (blank lines skipped)."""
+    try:
+        rows = [row for row in csv.reader(_text(request).splitlines()) if any(f.strip() for f in row)]
+    except csv.Error as exc:
+        raise FleetError(400, 'bad CSV: %s' % exc)
+    return [(row + [''] * width)[:width] for row in rows]
+
+
+def _ranges(request):
+    try:
+        value = json.loads(_text(request))
+    except ValueError:
+        raise FleetError(400, 'the body must be JSON {"ranges": [...]}')
+    if not isinstance(value, dict) or not isinstance(value.get('ranges'), list):
+        raise FleetError(400, 'the body must be JSON {"ranges": [...]}')
+    return value['ranges']
+
+
+def _get_model(state, request, vendor, name, shared_ok=False, missing=404):
+    as_vendor = request.header('X-Exosite-Vendor')
+    if as_vendor and as_vendor != vendor and not shared_ok:
+        raise FleetError(403, 'a shared model only allows enable, disable, re-enable and listings')
+    return state.fleet.model(vendor, name, as_vendor=as_vendor, missing=missing)
+
+
+# ------------------------------------------------------------------ vendors and tokens
+def _register(state, request):
+    _methods(request, 'GET', 'POST')
+    fleet, keys = state.fleet, _keys(request)
+    if not keys:
+        raise FleetError(401, 'Unauthorized: send X-Exosite-CIK')
+    rids = [r for r in (state.platform.rid_for_cik(k) for k in keys) if r]
+    vendors = [v for v in (fleet.vendor_for_key(k)[0] for k in keys) if v]
+    if request.method == 'GET':
+        if not rids and not vendors:
+            raise FleetError(401, 'Unauthorized: unknown CIK or vendor token')
+        if not vendors:
+            return Response(204, b'', 'text/plain; charset=utf-8')
+        return text_response(200, vendors[0])
+    fields = _form(request)
+    name = fields.required('vendor')
+    if fields.flag('delete'):
+        if not vendors:
+            raise FleetError(401 if not rids else 404, 'no vendor is registered to this key')
+        fleet.unregister_vendor(vendors[0], name)
+        return reset()
+    if not rids:
+        raise FleetError(401, 'Unauthorized: a vendor is registered with a client CIK')
+    fleet.register_vendor(rids[0], name)
+    return reset()
+
+
+def _tokens(state, request, token_id):
+    keys = _keys(request)
+    rids = [r for r in (state.platform.rid_for_cik(k) for k in keys) if r]
+    if not rids:
+        raise FleetError(401, "Unauthorized: send the vendor client's X-Exosite-CIK")
+    vendor = state.fleet.vendor_of_client(rids[0])
+    if vendor is None:
+        raise FleetError(403, 'Forbidden: no vendor is registered to this client')
+    fleet = state.fleet
+    if token_id:
+        _methods(request, 'GET', 'DELETE')
+        if request.method == 'GET':
+            return text_response(200, fleet.get_token(vendor, token_id))
+        fleet.delete_token(vendor, token_id)
+        return reset()
+    _methods(request, 'GET', 'POST')
+    if request.method == 'GET':
+        return csv_response(fleet.token_ids(vendor))
+    fields = _form(request)
+    if fields.flag('delete'):
+        fleet.delete_token(vendor, fields.required('id'))
+        return reset()
+    return text_response(200, fleet.create_token(vendor, fields.required('id')))
+
+
+# ------------------------------------------------------------------ models
+def _template(fields):
+    if fields.get('code'):
+        return 'code', fields.get('code')
+    if fields.get('rid'):
+        return 'rid', fields.get('rid')
+    raise FleetError(400, 'give the template as rid=<rid> or code=<share code>')
+
+
+def _models(state, request, vendor):
+    _methods(request, 'GET', 'POST')
+    fleet = state.fleet
+    if request.method == 'GET':
+        if _query(request).get('show') == 'shared':
+            return csv_response(fleet.shared_models(vendor))
+        return csv_response(fleet.model_names(vendor))
+    fields = _form(request)
+    if fields.flag('delete'):
+        fleet.delete_model(vendor, fields.required('model'))
+        return reset()
+    kind, ref = _template(fields)
+    fleet.create_model(vendor, fields.required('model'), kind, ref, fields.all('options'))
+    return reset()
+
+
+def _model(state, request, vendor, name):
+    _methods(request, 'GET', 'PUT', 'DELETE')
+    fleet = state.fleet
+    if request.method == 'GET':
+        model = fleet.model(vendor, name)
+        body = '%s=%s' % (model['kind'], quote(model['ref'], safe=''))
+        body += ''.join('&options[]=%s' % option for option in model['options'])
+        return Response(200, body, FORM_TYPE)
+    if request.method == 'PUT':
+        fields = _form(request)
+        kind, ref = _template(fields)
+        fleet.update_model(vendor, name, kind, ref, fields.all('options'))
+        return reset()
+    fleet.delete_model(vendor, name)
+    return reset()
+
+
+# ------------------------------------------------------------------ serial numbers
+def _sns(state, request, vendor, name):
+    _methods(request, 'GET', 'POST', 'DELETE')
+    fleet = state.fleet
+    model = _get_model(state, request, vendor, name, shared_ok=request.method == 'GET')
+    if request.method == 'GET':
+        query = _query(request)
+        if query.get('show') == 'ranges':
+            return Response(200, json.dumps({'ranges': fleet.ranges(model)}), JS_TYPE)
+        offset, limit = page(query.get('offset'), query.get('limit'))
+        rows = fleet.list_sns(model, offset, limit, shared=query.get('shared'))
+        if query.flag('status'):
+            return csv_response(rows)
+        return csv_response([(sn, rid, extra) for sn, _, rid, extra in rows])
+    kind = _body_kind(request)
+    if kind == 'json':
+        specs = _ranges(request)
+        if request.method == 'POST':
+            fleet.add_ranges(model, specs)
+        else:
+            fleet.delete_ranges(model, specs)
+        return reset()
+    if kind == 'csv':
+        if request.method == 'POST':
+            fleet.add_sns(model, [(sn, extra) for sn, extra in _csv_rows(request, 2)])
+        else:
+            fleet.remove_sns(model, [sn for sn, in _csv_rows(request, 1)])
+        return reset()
+    fields = _form(request)
+    sns = fields.all('sn')
+    if not sns or not all(sns):
+        raise FleetError(400, 'give the serial numbers as sn=<sn> or sn[]=<sn>&...')
+    if request.method == 'DELETE' or fields.flag('delete') or fields.flag('remove'):
+        fleet.remove_sns(model, sns)
+    elif len(sns) == 1:
+        fleet.add_sns(model, [(sns[0], fields.get('extra') or '')])
+    else:
+        fleet.add_sns(model, [(sn, '') for sn in sns])
+    return reset()
+
+
+def _sn(state, request, vendor, name, sn):
+    _methods(request, 'GET', 'POST', 'DELETE')
+    fleet = state.fleet
+    model = _get_model(state, request, vendor, name, shared_ok=request.method != 'DELETE')
+    if request.method == 'GET':
+        query = _query(request)
+        show = query.get('show')
+        if show == 'groups':
+            offset, limit = page(query.get('offset'), query.get('limit'))
+            return csv_response(fleet.member_of(model, 'sn', sn, offset, limit), 204)
+        if show == 'log':
+            return csv_response(fleet.activation_log(model, sn), 204)
+        info = fleet.sn_info(model, sn)
+        return csv_response([info] if info else [], 204)
+    if request.method == 'DELETE':
+        fleet.remove_sn(model, sn)
+        return reset()
+    fields, who = _form(request), device_api.conn_info(request)
+    if fields.flag('disable'):
+        fleet.disable(model, sn, who)
+        return reset()
+    if not fields.flag('enable'):
+        raise FleetError(400, 'send enable=true (with owner=<rid> or oldsn=<sn>) or disable=true')
+    if fields.get('owner'):
+        return csv_response([fleet.enable(model, sn, fields.get('owner'), who)])
+    if fields.get('oldsn'):
+        fleet.remap(model, sn, fields.get('oldsn'), who)
+    else:
+        fleet.reenable(model, sn, who)
+    return reset()
+
+
+# ------------------------------------------------------------------ content
+def _content(state, request, vendor, name, cid):
+    fleet = state.fleet
+    if not cid:
+        _methods(request, 'GET', 'POST')
+        model = _get_model(state, request, vendor, name, missing=400)
+        if request.method == 'GET':
+            sn = _query(request).get('sn')
+            if sn is None:
+                return csv_response(fleet.content_ids(model))
+            _known_sn(fleet, model, sn)
+            return csv_response(fleet.authorized_content(model, sn))
+        fields = _form(request)
+        if fields.flag('delete'):
+            fleet.delete_content(model, fields.required('id'))
+        else:
+            fleet.create_content(model, fields.required('id'), fields.get('meta', ''),
+                                 fields.flag('protected'))
+        return reset()
+    _methods(request, 'GET', 'POST', 'DELETE')
+    query = _query(request)
+    download = request.method == 'GET' and query.flag('download')
+    model = _get_model(state, request, vendor, name, missing=403 if download else 400)
+    if request.method == 'POST':
+        content_type = request.header('Content-Type') or 'application/octet-stream'
+        fleet.upload_content(model, cid, request.body, content_type)
+        return reset()
+    if request.method == 'DELETE':
+        fleet.delete_content(model, cid)
+        return reset()
+    if query.get('show') == 'groups':
+        offset, limit = page(query.get('offset'), query.get('limit'))
+        fleet.content_info(model, cid)
+        return csv_response(fleet.member_of(model, 'content', cid, offset, limit), 204)
+    sn = query.get('sn')
+    if sn is not None:
+        _known_sn(fleet, model, sn, 403 if download else 400)
+        fleet.check_authorized(model, cid, sn)
+    if download:
+        ctype, data = fleet.content_blob(model, cid)
+        return blob_response(ctype, data, request.header('Range'))
+    ctype, size, updated, meta, protected = fleet.content_info(model, cid)
+    if sn is not None:
+        return csv_response([(ctype, size, updated, meta)])
+    return csv_response([(ctype, size, updated, meta, 'true' if protected else 'false')])
+
+
+def _known_sn(fleet, model, sn, status=400):
+    if not fleet.sn_exists(model, sn):
+        raise FleetError(status, 'no serial number %r in model %r' % (sn, model['name']))
+
+
+# ------------------------------------------------------------------ groups
+def _group(state, request, vendor, name, gid):
+    fleet = state.fleet
+    model = _get_model(state, request, vendor, name)
+    query = _query(request)
+    if not gid:
+        _methods(request, 'GET', 'POST')
+        if request.method == 'GET':
+            offset, limit = page(query.get('offset'), query.get('limit'))
+            return csv_response(fleet.groups(model, offset, limit), 204)
+        fields = _form(request)
+        if fields.flag('delete'):
+            fleet.delete_group(model, fields.required('id'))
+        else:
+            fleet.create_group(model, fields.required('id'), fields.get('meta', ''))
+        return reset()
+    _methods(request, 'GET', 'DELETE')
+    if request.method == 'DELETE':
+        fleet.delete_group(model, gid)
+        return reset()
+    if query.get('show') == 'groups':
+        fleet.group_info(model, gid)
+        offset, limit = page(query.get('offset'), query.get('limit'))
+        return csv_response(fleet.member_of(model, 'group', gid, offset, limit), 204)
+    return csv_response([fleet.group_info(model, gid)])
+
+
+def _members(state, request, vendor, name, gid):
+    _methods(request, 'GET', 'POST', 'DELETE')
+    fleet = state.fleet
+    model = _get_model(state, request, vendor, name)
+    if request.method == 'GET':
+        query = _query(request)
+        offset, limit = page(query.get('offset'), query.get('limit'))
+        rows = fleet.members(model, gid, query.get('type'), query.get('id'), offset, limit)
+        return csv_response(rows, 204)
+    if _body_kind(request) == 'csv':
+        if request.method == 'POST':
+            fleet.set_members(model, gid, _csv_rows(request, 4))
+        else:
+            fleet.delete_members(model, gid, _csv_rows(request, 2))
+        return reset()
+    fields = _form(request)
+    mtype, ids = fields.required('type'), fields.all('id')
+    if not ids or not all(ids):
+        raise FleetError(400, 'give the members as id=<id> or id[]=<id>&...')
+    if request.method == 'DELETE' or fields.flag('delete'):
+        fleet.delete_members(model, gid, [(mtype, i) for i in ids])
+    else:
+        fleet.set_members(model, gid, [(mtype, i, fields.get('expire'), fields.get('meta', ''))
+                                       for i in ids])
+    return reset()
+
+
+# ------------------------------------------------------------------ shares
+def _share(state, request, vendor, name, grantee):
+    fleet = state.fleet
+    if not grantee:
+        _methods(request, 'GET', 'POST')
+        if request.method == 'GET':
+            return csv_response(fleet.model_shares(vendor, name), 204)
+        fields = _form(request)
+        if fields.flag('delete'):
+            fleet.unshare_model(vendor, name, fields.required('vendor'))
+        else:
+            fleet.share_model(vendor, name, fields.required('vendor'))
+        return reset()
+    _methods(request, 'GET', 'DELETE')
+    if request.method == 'DELETE':
+        fleet.unshare_model(vendor, name, grantee)
+        return reset()
+    if grantee not in fleet.model_shares(vendor, name):
+        raise FleetError(404, 'model %r is not shared with %r' % (name, grantee))
+    return Response(204, b'', device_api.CSV_TYPE)
