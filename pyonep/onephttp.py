@@ -8,7 +8,7 @@ import logging
 import threading
 
 import requests
-from requests.utils import get_netrc_auth
+from requests.utils import get_netrc_auth, requote_uri
 
 from pyonep._compat import PY2, text_type
 
@@ -95,12 +95,12 @@ class OneP_Request(object):
 
     def _log_request(self, method, path, body, headers, timeout):
         if self.curldebug:
-            parts = ['curl', shell_quote(self.host + path), '-X', method]
+            parts = ['curl', shell_quote(requote_uri(self.host + path)), '-X', method]
             if timeout is not None:
                 parts.extend(['-m', str(timeout)])
             for name, value in headers.items():
                 parts.extend(['-H', shell_quote('%s: %s' % (name, value))])
-            if body is not None:
+            if body:
                 parts.extend(['-d', shell_quote(_as_text(body))])
             self.log.debug(' '.join(parts))
         else:

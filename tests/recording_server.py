@@ -87,6 +87,8 @@ class RecordingServer(object):
 
         class Handler(BaseHTTPServer.BaseHTTPRequestHandler):
             protocol_version = 'HTTP/1.1'
+            wbufsize = -1  # buffer the reply, sent by one flush()
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
