@@ -97,6 +97,19 @@ def csv_response(rows, empty_status=200):
     return Response(200, '\r\n'.join(lines), CSV_TYPE)
 
 
+def error_response(error):
+    """Return the text Response of a :class:`~pyonep.emulator.fleet.FleetError` (with
+    ``Allow`` on a 405)."""
+    headers = [('Allow', error.allow)] if error.allow else None
+    return text_response(error.status, error.message, headers=headers)
+
+
+def only(request, *methods):
+    """Raise FleetError 405 (listing ``methods``) unless the request uses one of them."""
+    if request.method not in methods:
+        raise FleetError(405, 'Method Not Allowed: use %s' % ', '.join(methods), ', '.join(methods))
+
+
 def reset():
     """Return the empty 205 Reset Content Response of a successful change."""
     return Response(205, b'', 'text/plain; charset=utf-8')
@@ -149,7 +162,7 @@ def handle(state, request):
     try:
         return _route(state, request)
     except FleetError as exc:
-        return text_response(exc.status, exc.message)
+        return error_response(exc)
 
 
 def _route(state, request):
@@ -157,23 +170,18 @@ def _route(state, request):
     if path in ALIAS_PATHS:
         return _alias(state, request)
     if path == '/onep:v1/stack/record':
-        _only(request, 'POST')
+        only(request, 'POST')
         return _record(state, request, None)
     if path.startswith('/onep:v1/stack/alias/'):
-        _only(request, 'POST')
+        only(request, 'POST')
         return _record(state, request, path[len('/onep:v1/stack/alias/'):])
     if path == '/timestamp':
-        _only(request, 'GET')
+        only(request, 'GET')
         return text_response(200, str(state.platform.now()))
     if path == '/ip':
-        _only(request, 'GET')
+        only(request, 'GET')
         return _ip(request)
     return text_response(404, 'Not Found')
-
-
-def _only(request, *methods):
-    if request.method not in methods:
-        raise FleetError(405, 'Use %s' % ' or '.join(methods))
 
 
 # ------------------------------------------------------------------ data
@@ -193,7 +201,7 @@ def _call(state, cik, procedure, arguments):
 
 
 def _alias(state, request):
-    _only(request, 'GET', 'POST')
+    only(request, 'GET', 'POST')
     cik, _ = _auth(state, request)
     reads = [name for name, _ in request.query_pairs() if name]
     if request.method == 'POST':
@@ -327,7 +335,7 @@ def activate(state, request):
     """``POST /provision/activate`` with ``vendor``, ``model`` and ``sn``: answer the
     device's new CIK (200 text/plain). 404 unknown vendor/model/sn, 409 not enabled for
     activation, 400 missing field, 405 another method. Raises FleetError for these."""
-    _only(request, 'POST')
+    only(request, 'POST')
     fields = Fields(request.form_pairs())
     vendor, model, sn = (fields.required(name) for name in ('vendor', 'model', 'sn'))
     cik = state.fleet.activate(vendor, model, sn, conn_info(request))
@@ -345,7 +353,7 @@ def download(state, request):
     (``<type>,<size>,<updated>,<meta>``) or its blob (``Range`` honoured). 401 bad CIK,
     403 when the device is not an activated sn of that vendor/model or the content is
     protected from it, 404 unknown content. Raises FleetError for these."""
-    _only(request, 'GET')
+    only(request, 'GET')
     _, rid = _auth(state, request)
     fields = Fields(request.query_pairs())
     vendor, model_name = fields.required('vendor'), fields.required('model')

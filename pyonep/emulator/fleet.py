@@ -90,14 +90,15 @@ SELECT grp FROM up"""
 class FleetError(Exception):
     """A provisioning rule refused a request.
 
-    Attributes: ``status`` (the HTTP status to answer, e.g. 404) and ``message`` (a short
-    text for the response body).
+    Attributes: ``status`` (the HTTP status to answer, e.g. 404), ``message`` (a short
+    text for the response body) and ``allow`` (the methods a 405 answer lists, or None).
     """
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, allow=None):
         Exception.__init__(self, '%d %s' % (status, message))
         self.status = status
         self.message = message
+        self.allow = allow
 
 
 def new_token():

@@ -27,7 +27,7 @@ import json
 from urllib.parse import quote, unquote
 
 from pyonep.emulator import device_api
-from pyonep.emulator.device_api import Fields, blob_response, csv_response, reset
+from pyonep.emulator.device_api import Fields, blob_response, csv_response, only, reset
 from pyonep.emulator.fleet import FleetError, page
 from pyonep.emulator.web import Response, text_response
 
@@ -44,8 +44,7 @@ def handle(state, request):
     try:
         return _route(state, request)
     except FleetError as exc:
-        headers = [('Allow', exc.allow)] if getattr(exc, 'allow', None) else None
-        return text_response(exc.status, exc.message, headers=headers)
+        return device_api.error_response(exc)
 
 
 def _route(state, request):
@@ -84,13 +83,6 @@ def _route(state, request):
     if kind == 'share' and len(rest) == 1:
         return _share(state, request, vendor, model, rest[0])
     raise FleetError(404, 'Not Found')
-
-
-def _methods(request, *allowed):
-    if request.method not in allowed:
-        error = FleetError(405, 'Method Not Allowed: use %s' % ', '.join(allowed))
-        error.allow = ', '.join(allowed)
-        raise error
 
 
 # ------------------------------------------------------------------ request parts
@@ -170,7 +162,7 @@ def _get_model(state, request, vendor, name, shared_ok=False, missing=404):
 
 # ------------------------------------------------------------------ vendors and tokens
 def _register(state, request):
-    _methods(request, 'GET', 'POST')
+    only(request, 'GET', 'POST')
     fleet, keys = state.fleet, _keys(request)
     if not keys:
         raise FleetError(401, 'Unauthorized: send X-Exosite-CIK')
@@ -205,12 +197,12 @@ def _tokens(state, request, token_id):
         raise FleetError(403, 'Forbidden: no vendor is registered to this client')
     fleet = state.fleet
     if token_id:
-        _methods(request, 'GET', 'DELETE')
+        only(request, 'GET', 'DELETE')
         if request.method == 'GET':
             return text_response(200, fleet.get_token(vendor, token_id))
         fleet.delete_token(vendor, token_id)
         return reset()
-    _methods(request, 'GET', 'POST')
+    only(request, 'GET', 'POST')
     if request.method == 'GET':
         return csv_response(fleet.token_ids(vendor))
     fields = _form(request)
@@ -230,7 +222,7 @@ def _template(fields):
 
 
 def _models(state, request, vendor):
-    _methods(request, 'GET', 'POST')
+    only(request, 'GET', 'POST')
     fleet = state.fleet
     if request.method == 'GET':
         if _query(request).get('show') == 'shared':
@@ -246,7 +238,7 @@ def _models(state, request, vendor):
 
 
 def _model(state, request, vendor, name):
-    _methods(request, 'GET', 'PUT', 'DELETE')
+    only(request, 'GET', 'PUT', 'DELETE')
     fleet = state.fleet
     if request.method == 'GET':
         model = fleet.model(vendor, name)
@@ -264,7 +256,7 @@ def _model(state, request, vendor, name):
 
 # ------------------------------------------------------------------ serial numbers
 def _sns(state, request, vendor, name):
-    _methods(request, 'GET', 'POST', 'DELETE')
+    only(request, 'GET', 'POST', 'DELETE')
     fleet = state.fleet
     model = _get_model(state, request, vendor, name, shared_ok=request.method == 'GET')
     if request.method == 'GET':
@@ -304,7 +296,7 @@ def _sns(state, request, vendor, name):
 
 
 def _sn(state, request, vendor, name, sn):
-    _methods(request, 'GET', 'POST', 'DELETE')
+    only(request, 'GET', 'POST', 'DELETE')
     fleet = state.fleet
     model = _get_model(state, request, vendor, name, shared_ok=request.method != 'DELETE')
     if request.method == 'GET':
@@ -339,7 +331,7 @@ def _sn(state, request, vendor, name, sn):
 def _content(state, request, vendor, name, cid):
     fleet = state.fleet
     if not cid:
-        _methods(request, 'GET', 'POST')
+        only(request, 'GET', 'POST')
         model = _get_model(state, request, vendor, name, missing=400)
         if request.method == 'GET':
             sn = _query(request).get('sn')
@@ -354,7 +346,7 @@ def _content(state, request, vendor, name, cid):
             fleet.create_content(model, fields.required('id'), fields.get('meta', ''),
                                  fields.flag('protected'))
         return reset()
-    _methods(request, 'GET', 'POST', 'DELETE')
+    only(request, 'GET', 'POST', 'DELETE')
     query = _query(request)
     download = request.method == 'GET' and query.flag('download')
     model = _get_model(state, request, vendor, name, missing=403 if download else 400)
@@ -393,7 +385,7 @@ def _group(state, request, vendor, name, gid):
     model = _get_model(state, request, vendor, name)
     query = _query(request)
     if not gid:
-        _methods(request, 'GET', 'POST')
+        only(request, 'GET', 'POST')
         if request.method == 'GET':
             offset, limit = page(query.get('offset'), query.get('limit'))
             return csv_response(fleet.groups(model, offset, limit), 204)
@@ -403,7 +395,7 @@ def _group(state, request, vendor, name, gid):
         else:
             fleet.create_group(model, fields.required('id'), fields.get('meta', ''))
         return reset()
-    _methods(request, 'GET', 'DELETE')
+    only(request, 'GET', 'DELETE')
     if request.method == 'DELETE':
         fleet.delete_group(model, gid)
         return reset()
@@ -415,7 +407,7 @@ def _group(state, request, vendor, name, gid):
 
 
 def _members(state, request, vendor, name, gid):
-    _methods(request, 'GET', 'POST', 'DELETE')
+    only(request, 'GET', 'POST', 'DELETE')
     fleet = state.fleet
     model = _get_model(state, request, vendor, name)
     if request.method == 'GET':
@@ -445,7 +437,7 @@ def _members(state, request, vendor, name, gid):
 def _share(state, request, vendor, name, grantee):
     fleet = state.fleet
     if not grantee:
-        _methods(request, 'GET', 'POST')
+        only(request, 'GET', 'POST')
         if request.method == 'GET':
             return csv_response(fleet.model_shares(vendor, name), 204)
         fields = _form(request)
@@ -454,7 +446,7 @@ def _share(state, request, vendor, name, grantee):
         else:
             fleet.share_model(vendor, name, fields.required('vendor'))
         return reset()
-    _methods(request, 'GET', 'DELETE')
+    only(request, 'GET', 'DELETE')
     if request.method == 'DELETE':
         fleet.unshare_model(vendor, name, grantee)
         return reset()
