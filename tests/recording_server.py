@@ -1,7 +1,7 @@
 """A loopback HTTP/1.1 server for the client tests: it records every request and answers
 with scripted replies. Runs on Python 2.7 and 3.x (stdlib only, plus six).
 
-    with RecordingServer() as server:          # answers JSON-RPC calls with an echo
+    with RecordingServer() as server:          # echoes JSON-RPC calls, else says ok
         onep = OnepV1(host='127.0.0.1', port=server.port, https=False)
         ...
         server.requests[-1].json()              # what the client sent
@@ -64,6 +64,14 @@ def rpc_echo(request):
                                               'arguments': c['arguments']}} for c in calls]))
 
 
+def default_reply(request):
+    """:func:`rpc_echo` for JSON-RPC requests (a path under /onep:v1/rpc), else 200 ``ok``
+    as text/plain."""
+    if request.path.startswith('/onep:v1/rpc'):
+        return rpc_echo(request)
+    return Reply(body='ok', headers={'Content-Type': 'text/plain; charset=utf-8'})
+
+
 class _Server(socketserver.ThreadingMixIn, BaseHTTPServer.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -72,12 +80,12 @@ class _Server(socketserver.ThreadingMixIn, BaseHTTPServer.HTTPServer):
 class RecordingServer(object):
     """Start the server on 127.0.0.1 and an ephemeral port, in a daemon thread.
 
-    Arguments: reply (callable(Recorded) -> Reply; default :func:`rpc_echo`), close_every
+    Arguments: reply (callable(Recorded) -> Reply; default :func:`default_reply`), close_every
     (N: answer the Nth request of each connection with ``Connection: close``, as the
     platform does on the 100th), ssl_context (an ``ssl.SSLContext`` to serve HTTPS).
     """
 
-    def __init__(self, reply=rpc_echo, close_every=None, ssl_context=None):
+    def __init__(self, reply=default_reply, close_every=None, ssl_context=None):
         self.reply = reply
         self.close_every = close_every
         self.requests = []
