@@ -13,7 +13,7 @@ On Python 3.8 and newer the server runs in the calling process, in a background 
 On older interpreters (Python 2.7, 3.6, 3.7) ``Emulator`` starts ``python -m
 pyonep.emulator`` with a newer interpreter: the one named by the environment variable
 ``PYONEP_EMULATOR_PYTHON``, else the first of python3.13 ... python3.8 found on ``PATH`` or
-under ``$(pyenv root)/versions/*/bin``.
+under ``$(pyenv root)/versions/*/bin`` that can import pyonep (it needs requests and six).
 
 What is emulated and what is not is listed in :mod:`pyonep.emulator.models`; in short:
 Lua scripts never run and no e-mail, SMS, XMPP or HTTP message is ever sent (dispatches
@@ -56,11 +56,15 @@ def _pyenv_root():
 
 
 def _runs(path):
-    """True when ``path`` really starts a Python 3.8+ (pyenv shims may refuse to)."""
+    """True when ``path`` is a Python 3.8+ that can import the emulator (pyenv shims may
+    refuse to run, and an interpreter without requests and six cannot import pyonep)."""
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join([PACKAGE_PARENT] + [p for p in [env.get('PYTHONPATH')] if p])
+    probe = 'import sys; assert sys.version_info >= (3, 8); import pyonep.emulator.server'
     try:
         with open(os.devnull, 'w') as devnull:
-            return _subprocess.call([path, '-c', 'import sys; sys.exit(sys.version_info < (3, 8))'],
-                                    stdout=devnull, stderr=devnull) == 0
+            return _subprocess.call([path, '-c', probe], stdout=devnull, stderr=devnull,
+                                    env=env) == 0
     except OSError:
         return False
 
@@ -68,22 +72,25 @@ def _runs(path):
 def find_python():
     """Return the path of a Python 3.8+ interpreter to run the emulator with.
 
-    Looks at ``PYONEP_EMULATOR_PYTHON``, then python3.13 ... python3.8 on ``PATH``, then
-    under ``$(pyenv root)/versions/*/bin``. Raises :class:`EmulatorError` when none is found.
+    Uses ``PYONEP_EMULATOR_PYTHON`` when set (without checking it). Otherwise the first
+    interpreter that can import pyonep's emulator among: the running one (if 3.8+),
+    python3.13 ... python3.8 on ``PATH``, then ``$(pyenv root)/versions/*/bin``.
+    Raises :class:`EmulatorError` when none is found.
     """
     chosen = os.environ.get('PYONEP_EMULATOR_PYTHON')
     if chosen:
         return chosen
     names = ['python3.%d' % minor for minor in range(13, 7, -1)]
-    candidates = [_which(name) for name in names]
+    candidates = [sys.executable if sys.version_info >= (3, 8) else None]
+    candidates += [_which(name) for name in names]
     versions = os.path.join(_pyenv_root(), 'versions')
     for name in names:
         candidates += sorted(glob.glob(os.path.join(versions, '*', 'bin', name)))
     for path in candidates:
         if path and _runs(path):
             return path
-    raise EmulatorError('no Python 3.8+ interpreter found to run the emulator; '
-                        'set PYONEP_EMULATOR_PYTHON')
+    raise EmulatorError('no Python 3.8+ interpreter with requests and six found to run the '
+                        'emulator; set PYONEP_EMULATOR_PYTHON')
 
 
 class Emulator(object):

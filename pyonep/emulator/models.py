@@ -1041,15 +1041,12 @@ class Platform(object):
         ref, entries = self._args(args, 2)
         row = self._resolve(caller, ref, 'recordbatch')
         bad = []
-        conn = self.store.conn
         for ts, value in self._entries(entries):
-            conn.execute('SAVEPOINT entry')
             try:
-                self._receive(row, value, self._timestamp(ts))
+                with self.store.transaction():
+                    self._receive(row, value, self._timestamp(ts))
             except CallError:
-                conn.execute('ROLLBACK TO entry')
                 bad.append([ts, 'invalid'])
-            conn.execute('RELEASE entry')
         if bad:
             return Partial(bad)
 

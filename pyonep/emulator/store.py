@@ -43,27 +43,25 @@ class Store(object):
         """Run a block in one transaction, holding ``lock``.
 
         Yields the connection. The transaction commits when the block ends normally and
-        rolls back when it raises (the exception is re-raised). Nested use joins the
-        outer transaction.
+        rolls back when it raises (the exception is re-raised). A nested use is a savepoint
+        of the outer transaction: when its block raises, only its own changes are undone.
         """
         with self.lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield self.conn
-                finally:
-                    self._depth -= 1
-                return
-            self.conn.execute('BEGIN')
-            self._depth = 1
+            depth = self._depth
+            self.conn.execute('SAVEPOINT sp%d' % depth if depth else 'BEGIN')
+            self._depth = depth + 1
             try:
                 yield self.conn
             except BaseException:
-                self._depth = 0
-                self.conn.execute('ROLLBACK')
+                self._depth = depth
+                if depth:
+                    self.conn.execute('ROLLBACK TO sp%d' % depth)
+                    self.conn.execute('RELEASE sp%d' % depth)
+                else:
+                    self.conn.execute('ROLLBACK')
                 raise
-            self._depth = 0
-            self.conn.execute('COMMIT')
+            self._depth = depth
+            self.conn.execute('RELEASE sp%d' % depth if depth else 'COMMIT')
 
     def execute(self, sql, params=()):
         """Run one SQL statement under ``lock`` and return all its rows as a list."""

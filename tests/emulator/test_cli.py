@@ -190,3 +190,23 @@ def test_python27_imports_the_package_and_drives_a_subprocess_emulator():
     env = dict(os.environ, PYTHONPATH=ROOT, PYONEP_EMULATOR_PYTHON=sys.executable)
     result = subprocess.run([python27(), '-c', script], capture_output=True, env=env, timeout=60)
     assert result.stdout.strip() == b'ok', result.stderr
+
+
+def test_acknowledged_writes_survive_a_killed_process(tmp_path):
+    db = str(tmp_path / 'killed.db')
+    process, config = start_cli('--db', db)
+    try:
+        onep = Endpoint(config).onep()
+        rid = make_dataport(onep, config['root_cik'], alias='x')
+        for value in range(50):
+            ok(onep.write(config['root_cik'], rid, value))
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
+    process, config = start_cli('--db', db)
+    try:
+        onep = Endpoint(config).onep()
+        values = [p[1] for p in ok(onep.read(config['root_cik'], {'alias': 'x'}, {'limit': 100}))]
+        assert sorted(values) == list(range(50))
+    finally:
+        stop_cli(process)
