@@ -72,7 +72,7 @@ def process(platform, body):
     """Run the JSON-RPC request ``body`` (bytes) against ``platform``.
 
     Returns the reply as a Python value (a list of call replies or an error object), or
-    None when no call had an ``id`` (nothing is to be answered). Never raises for bad
+    None when there were calls but none had an ``id`` (nothing is to be answered). Never raises for bad
     input; an unexpected internal failure of a call becomes that call's 500 error.
     """
     request, error = parse_body(body)
@@ -95,7 +95,7 @@ def process(platform, body):
         if 'id' in call:
             reply['id'] = call['id']
             replies.append(reply)
-    if not replies:
+    if calls and not replies:
         return None
     return replies
 

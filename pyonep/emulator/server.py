@@ -150,6 +150,7 @@ class Handler(BaseHTTPRequestHandler):
     timeout = IDLE_TIMEOUT
 
     def setup(self):
+        """Prepare a new connection: no request served yet, replies sent without delay."""
         BaseHTTPRequestHandler.setup(self)
         # headers and body go out as two writes: without this, Nagle's algorithm and the
         # client's delayed ACK hold every reply back by about 40 ms
@@ -157,12 +158,15 @@ class Handler(BaseHTTPRequestHandler):
         self.requests_served = 0
 
     def version_string(self):
+        """Return the ``Server`` header value."""
         return self.server_version
 
     def log_message(self, format, *args):
+        """Log each request at DEBUG level on the ``pyonep.emulator`` logger."""
         LOG.debug('%s - %s', self.address_string(), format % args)
 
     def _serve(self):
+        """Read one request's body (within the size limit), route it and send the answer."""
         self.requests_served += 1
         length = self.headers.get('Content-Length')
         try:
