@@ -21,6 +21,7 @@ pytestmark = pytest.mark.skipif(sys.version_info < (3, 8),
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOCS = os.path.join(ROOT, 'docs')
 FENCE = re.compile(r'^(`{3,}|~{3,})\s*(\S*)')
+OTHER_PYTHON = ('py', 'py3', 'python3', 'python2', 'Python', 'pycon')
 
 
 def pages():
@@ -35,7 +36,8 @@ def samples(text):
     """Return ``[(line, code)]`` for the runnable blocks of a Markdown text, in order.
 
     ``line`` is the 1-based line of the block's first line of code. Raises ValueError for a
-    block that never closes and for an indented ```python block (it would silently not run).
+    block that never closes, and for blocks that look like Python samples but would silently
+    not run: indented ```python blocks and ```py, ```python3 (and the like) blocks.
     """
     found = []
     lines = text.splitlines()
@@ -57,6 +59,9 @@ def samples(text):
             raise ValueError('line %d: code block is never closed' % (i + 1))
         if info == 'python':
             found.append((i + 2, '\n'.join(lines[i + 1:end]) + '\n'))
+        elif info in OTHER_PYTHON:
+            raise ValueError('line %d: ```%s block would not run: write ```python, or '
+                             '```{code-block} python for code that is only shown' % (i + 1, info))
         i = end + 1
     return found
 
@@ -110,6 +115,8 @@ def test_indented_and_unclosed_blocks_are_errors():
         samples('- item\n  ```python\n  x = 1\n  ```\n')
     with pytest.raises(ValueError, match='line 1: code block is never closed'):
         samples('```python\nx = 1\n')
+    with pytest.raises(ValueError, match='line 3: ```py block would not run'):
+        samples('Text\n\n```py\nx = 1\n```\n')
 
 
 def test_a_failing_sample_names_its_page_and_line(tmp_path):
