@@ -45,7 +45,12 @@ What is emulated and what is not:
 - Dispatches never send e-mail, SMS, XMPP or HTTP. Each value a dispatch receives adds a
   record of the message it would have sent (see :meth:`Platform.dispatch_log`) and stores
   the point ``"undelivered"`` when the dispatch is locked, else ``"emulated"``.
-- Client limits are stored and shown by ``info`` but not enforced.
+- Client limits are stored and shown by ``info`` but not enforced; ``locked`` clients get
+  status ``locked`` for every call.
+- ``info`` figures: ``disk`` and storage ``size`` count the bytes of stored values;
+  ``usage`` counts the resources that exist now (dropped ones are forgotten) and the
+  dispatch records and shares made in the window.
+- ``wait`` waits at most 300 seconds whatever its ``timeout``.
 - ``grant`` makes a 40-hex-digit token bound to a client: ``{"token": ...}`` auth then acts
   as that client, but only for the procedures that ``permissions`` (an object mapping a
   resource ID to a list of procedure names) lists for the resource each call targets,

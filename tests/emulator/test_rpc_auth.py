@@ -135,3 +135,29 @@ def test_locked_client_gets_status_locked(onep, cik):
     ok(onep.update(cik, a, {'locked': True}))
     assert onep.listing(a_cik, ['dataport'], {}) == (False, 'locked')
     assert ok(onep.info(cik, a, {'basic': True}))['basic']['status'] == 'locked'
+
+
+def test_token_permissions_are_checked_for_every_resource_of_a_call(onep, cik):
+    a = make_dataport(onep, cik)
+    b = make_dataport(onep, cik)
+    token = {'token': ok(onep.grant(cik, {'alias': ''}, {a: ['writegroup', 'drop'],
+                                                         b: ['read']}))}
+    assert onep.writegroup(token, [[a, 1], [b, 2]]) == (False, 'restricted')
+    assert ok(onep.read(cik, a, {})) == []
+    ok(onep.writegroup(token, [[a, 1]]))
+    assert onep.drop(token, b) == (False, 'restricted')
+    ok(onep.drop(token, a))
+    assert onep.revoke(token, 'share', 'x' * 40) == (False, 'restricted')
+
+
+def test_a_shared_resource_can_feed_a_subscriber_of_the_activator(onep, cik):
+    a, a_cik = make_client(onep, cik)
+    b, b_cik = make_client(onep, cik)
+    source = make_dataport(onep, a_cik)
+    ok(onep.activate(b_cik, 'share', ok(onep.share(a_cik, source))))
+    mirror = make_dataport(onep, b_cik, subscribe=source)
+    ok(onep.write(a_cik, source, 8))
+    assert ok(onep.read(b_cik, mirror, {}))[0][1] == 8
+    other, other_cik = make_client(onep, cik)
+    assert onep.create(other_cik, 'dataport', {'format': 'integer', 'subscribe': source}) == (
+        False, 'restricted')

@@ -238,3 +238,38 @@ def test_wait_since_answers_with_the_first_point_after_it(onep, cik):
 def test_wait_rejects_a_bad_timeout(onep, cik):
     rid = make_dataport(onep, cik)
     assert onep.wait(cik, rid, {'timeout': 'long'}) == (False, 'invalid')
+
+
+def test_update_can_subscribe_and_unsubscribe(onep, cik):
+    source = make_dataport(onep, cik)
+    copy = make_dataport(onep, cik)
+    ok(onep.update(cik, copy, {'subscribe': source}))
+    ok(onep.write(cik, source, 1))
+    ok(onep.update(cik, copy, {'subscribe': None}))
+    ok(onep.write(cik, source, 2))
+    assert ok(onep.read(cik, copy, {'limit': 5})) == [[NOW, 1]]
+
+
+def test_subscription_cycles_end(onep, cik):
+    a = make_dataport(onep, cik)
+    b = make_dataport(onep, cik, subscribe=a)
+    ok(onep.update(cik, a, {'subscribe': b}))
+    ok(onep.write(cik, a, 1))
+    assert 1 <= len(ok(onep.read(cik, a, {'limit': 100}))) <= 20
+
+
+def test_wait_since_answers_when_a_later_point_arrives(live_emu):
+    onep = live_emu.onep()
+    cik = live_emu.root_cik
+    rid = make_dataport(onep, cik)
+    result = {}
+
+    def waiter():
+        result['reply'] = onep.wait(cik, rid, {'since': 1000, 'timeout': 20000})
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    ok(onep.record(cik, rid, [[500, 1]]))      # not after `since`: keeps waiting
+    ok(onep.record(cik, rid, [[2000, 2]]))
+    thread.join()
+    assert result['reply'] == (True, [2000, 2])

@@ -114,6 +114,10 @@ def test_calls_without_an_id_run_but_get_no_reply(emu, onep, cik):
     assert ok(onep.read(cik, rid, {}))[0][1] == 2
 
 
+def test_an_empty_calls_list_gets_an_empty_list(emu, cik):
+    assert rpc(emu, {'cik': cik}, []) == []
+
+
 def test_huge_numbers_are_rejected_not_crashed(emu, onep, cik):
     rid = make_dataport(onep, cik)
     digits = '9' * 5000
