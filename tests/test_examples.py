@@ -55,6 +55,7 @@ EXPECTED = {
         'read temperature with the token -> (True, [[',
         'write temperature with the token -> (False, ',
         'read setpoint with the token -> (False, ',
+        "1.5 seconds later -> refused: {'code': 401",
     ],
     'provisioning_flow.py': [
         'model_create                 205',
