@@ -241,9 +241,9 @@ def _since(header):
     if header is None:
         return None
     header = header.strip()
-    if re.match(r'^\d+$', header):
-        return int(header)
     try:
+        if re.match(r'^\d{1,18}$', header):
+            return int(header)
         return int(email.utils.parsedate_to_datetime(header).timestamp())
     except (TypeError, ValueError, IndexError, OverflowError):
         raise FleetError(400, 'If-Modified-Since must be Unix seconds or an HTTP date')

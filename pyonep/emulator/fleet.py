@@ -74,6 +74,7 @@ RANGE_FORMATS = ('base10', 'base16', 'mac:48', 'mac-48', 'mac.48')
 MEMBER_TYPES = ('sn', 'content', 'group')
 MIN_PAGE, MAX_PAGE, DEFAULT_PAGE = 5, 1000, 5
 MAX_NAME = 256
+MAX_INT = 2 ** 62  # integers stay well inside sqlite's 64 bits
 VENDOR_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')
 
 # groups that hold a member, directly or through groups that are members of groups
@@ -95,6 +96,8 @@ class FleetError(Exception):
     """
 
     def __init__(self, status, message, allow=None):
+        if len(message) > 300:  # messages quote client input; keep them short
+            message = message[:297] + '...'
         Exception.__init__(self, '%d %s' % (status, message))
         self.status = status
         self.message = message
@@ -117,7 +120,7 @@ def page(offset, limit):
         limit = int(limit) if limit not in (None, '') else DEFAULT_PAGE
     except ValueError:
         raise FleetError(400, 'offset and limit must be integers')
-    return max(offset, 0), min(max(limit, MIN_PAGE), MAX_PAGE)
+    return min(max(offset, 0), MAX_INT), min(max(limit, MIN_PAGE), MAX_PAGE)
 
 
 def check_name(what, value):
@@ -839,7 +842,9 @@ class Fleet(object):
             try:
                 expire = int(expire) if expire not in (None, '') else 0
             except ValueError:
-                raise FleetError(400, 'expire must be a Unix timestamp')
+                expire = -1
+            if not 0 <= expire < MAX_INT:
+                raise FleetError(400, 'expire must be a Unix timestamp (0: never)')
             if mtype == 'group' and member == gid:
                 raise FleetError(400, 'a group cannot be a member of itself')
             rows.append((model['mid'], gid, mtype, member, expire, meta or ''))
