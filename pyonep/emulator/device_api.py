@@ -343,6 +343,8 @@ def activate(state, request):
 
 
 def conn_info(request):
+    """Return what an activation log entry records about who asked: the client's IP
+    address ('' when unknown)."""
     address = request.client_address
     return address[0] if address else ''
 
