@@ -23,6 +23,10 @@ if DICTS_KEEP_ORDER:
         """Return one JSON-RPC call object, keys in wire order (id, procedure, arguments)."""
         return {'id': callid, 'procedure': procedure, 'arguments': arguments}
 
+    def rpc_request(auth, calls):
+        """Return one JSON-RPC request object, keys in wire order (auth, calls)."""
+        return {'auth': auth, 'calls': calls}
+
     def ordered(*pairs):
         """Return a dict with keys in the order of the given (key, value) pairs."""
         return dict(pairs)
@@ -30,6 +34,10 @@ else:
     def rpc_call(callid, procedure, arguments):
         """Return one JSON-RPC call object, keys in wire order (id, procedure, arguments)."""
         return OrderedDict((('id', callid), ('procedure', procedure), ('arguments', arguments)))
+
+    def rpc_request(auth, calls):
+        """Return one JSON-RPC request object, keys in wire order (auth, calls)."""
+        return OrderedDict((('auth', auth), ('calls', calls)))
 
     def ordered(*pairs):
         """Return a dict with keys in the order of the given (key, value) pairs."""
@@ -65,5 +73,5 @@ def native_str(text):
     return text
 
 
-__all__ = ['PY2', 'text_type', 'string_types', 'DICTS_KEEP_ORDER', 'rpc_call', 'ordered',
+__all__ = ['PY2', 'text_type', 'string_types', 'DICTS_KEEP_ORDER', 'rpc_call', 'rpc_request', 'ordered',
            'urlencode', 'native_str', 'quote']

@@ -10,7 +10,7 @@ import logging
 import threading
 
 from pyonep import onephttp
-from pyonep._compat import ordered, rpc_call, string_types
+from pyonep._compat import ordered, rpc_call, rpc_request, string_types
 from pyonep.exceptions import (JsonRPCRequestException, OneException,  # noqa: F401
                                OnePlatformException)
 
@@ -191,7 +191,7 @@ class OnepV1(object):
         OneException ("Unknown error" for any other JSON), JsonRPCRequestException (the
         request could not be made).
         """
-        jsonreq = {'auth': self._getAuth(auth), 'calls': callrequests}
+        jsonreq = rpc_request(self._getAuth(auth), callrequests)
         if self.logrequests:
             self._loggedrequests.append(jsonreq)
         body = json.dumps(jsonreq)

@@ -177,6 +177,15 @@ class OneP_Request(object):
 
     @staticmethod
     def _text(response):
+        """Return the reply body as text; raise ConnectionError when it is cut short."""
+        expected = response.headers.get('Content-Length')
+        if expected is not None and expected.isdigit() and \
+                response.headers.get('Content-Encoding', 'identity') == 'identity' and \
+                len(response.content) < int(expected) and response.request.method != 'HEAD':
+            # urllib3 1.x (the one on Python 2.7) hands over a cut body without complaint
+            raise requests.exceptions.ConnectionError(
+                'Connection broken: the reply ended after %d of its %s bytes'
+                % (len(response.content), expected), response=response)
         if response.encoding is None and \
                 response.headers.get('Content-Type', '').startswith('application/json'):
             response.encoding = 'utf-8'  # JSON is UTF-8 (RFC 8259); skips charset guessing

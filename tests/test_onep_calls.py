@@ -62,9 +62,8 @@ def test_each_method_sends_its_procedure_and_arguments(make_onep, server, name, 
     sent = server.requests[-1]
     assert sent.method == 'POST' and sent.path == '/onep:v1/rpc/process'
     assert sent.headers['content-type'] == 'application/json; charset=utf-8'
-    expected = {'auth': {'cik': CIK}, 'calls': [{'id': 7, 'procedure': procedure,
-                                                 'arguments': arguments}]}
-    assert sent.body == json.dumps(expected)
+    assert sent.body == ('{"auth": {"cik": "%s"}, "calls": [{"id": 7, "procedure": "%s", '
+                         '"arguments": %s}]}' % (CIK, procedure, json.dumps(arguments)))
 
 
 def test_body_is_json_dumps_with_default_settings(make_onep, server):
@@ -135,9 +134,10 @@ def test_equal_dict_auths_share_a_queue_and_the_sent_auth_is_the_one_given(make_
     client.write({'client_id': RID, 'cik': CIK}, RID, 2, defer=True)
     assert client.deferred.get_method_args_pairs({'client_id': RID, 'cik': CIK}) == [
         ('write', [RID, 1, {}]), ('write', [RID, 2, {}])]
-    result = client.send_deferred({'client_id': RID, 'cik': CIK})
+    given = {'client_id': RID, 'cik': CIK}
+    result = client.send_deferred(given)
     assert len(result) == 2
-    assert server.requests[0].body.startswith('{"auth": {"client_id": "%s", "cik": "%s"}' % (RID, CIK))
+    assert server.requests[0].body.startswith('{"auth": %s, "calls": ' % json.dumps(given))
 
 
 def test_string_auth_picks_up_connect_as_at_sending_time(make_onep, server):
