@@ -282,3 +282,18 @@ def test_model_shares(emu):
     assert http(emu, 'DELETE', '/provision/manage/share/m/partner', headers=vendor_headers(emu)).status == 205
     assert get(emu, MODELS + 'm/', shared).status == 403
     assert post(emu, '/provision/manage/share/m/', [('vendor', 'partner'), ('delete', 'true')]).status == 404
+
+
+def test_concurrent_activations_give_one_cik(emu):
+    import threading
+    setup_model(emu, 'm', ('A',))
+    assert post(emu, MODELS + 'm/A', [('enable', 'true'), ('owner', emu.platform.root_rid)]).status == 200
+    replies = []
+    threads = [threading.Thread(target=lambda: replies.append(activate(emu, 'm', 'A'))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(r.status for r in replies) == [200] + [409] * 7
+    cik, = [r.text for r in replies if r.status == 200]
+    assert get(emu, '/onep:v1/stack/alias?temp', {'X-Exosite-CIK': cik}).text == 'temp=7'
