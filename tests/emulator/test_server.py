@@ -34,6 +34,23 @@ def test_rpc_md_read_example(emu, onep, cik):
                                                        [1376951473, 72.5]], "status": "ok"}]
 
 
+def test_rpc_md_curl_read_examples(emu, onep, cik):
+    rid = make_dataport(onep, cik, 'string', alias='log')
+    ok(onep.recordbatch(cik, rid, [[1390622240, 'first value'], [1390622242, 'second value'],
+                                   [1390622248, 'test value']]))
+    body = ('{"auth":{"cik":"%s"},"calls":[{"procedure":"read","arguments":[{"alias":'
+            '"log"}, {}],"id":0}]}' % cik).encode()
+    assert json.loads(post(emu, body)[2]) == [
+        {"id": 0, "status": "ok", "result": [[1390622248, "test value"]]}]
+    body = ('{"auth":{"cik":"%s"},"calls":[{"procedure":"read","arguments":[{"alias":'
+            '"log"}, {"sort":"asc", "limit":2}],"id":0}]}' % cik).encode()
+    reply = json.loads(post(emu, body)[2])
+    # rpc.md prints these two earliest points newest first; "sort" is documented to order
+    # the result, so the emulator returns them oldest first.
+    assert reply == [{"id": 0, "status": "ok", "result": [[1390622240, "first value"],
+                                                         [1390622242, "second value"]]}]
+
+
 def test_rpc_md_two_call_request(emu, onep, cik):
     rid = make_dataport(onep, cik, 'float', alias='temperature')
     reply = rpc(emu, {'cik': cik}, [
