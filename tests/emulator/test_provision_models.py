@@ -1,6 +1,7 @@
 """/provision/manage/model/...: models, serial numbers, ranges, activation rules and model
 shares, with their errors."""
 import json
+import threading
 
 import pytest
 
@@ -285,7 +286,6 @@ def test_model_shares(emu):
 
 
 def test_concurrent_activations_give_one_cik(emu):
-    import threading
     setup_model(emu, 'm', ('A',))
     assert post(emu, MODELS + 'm/A', [('enable', 'true'), ('owner', emu.platform.root_rid)]).status == 200
     replies = []
