@@ -26,6 +26,7 @@ import json
 import os
 import subprocess as _subprocess
 import sys
+import tempfile
 
 __all__ = ['Emulator', 'EmulatorError', 'find_python']
 
@@ -128,6 +129,7 @@ class Emulator(object):
         self.state = None
         self._server = None
         self._process = None
+        self._errors = None
 
     @property
     def url(self):
@@ -168,18 +170,24 @@ class Emulator(object):
         env = dict(os.environ)
         env['PYTHONPATH'] = os.pathsep.join(
             [PACKAGE_PARENT] + [p for p in [env.get('PYTHONPATH')] if p])
+        # stderr goes to a file: a pipe nobody reads could fill up and stall the server
+        errors = tempfile.TemporaryFile()
         try:
-            process = _subprocess.Popen(command, stdout=_subprocess.PIPE, stderr=_subprocess.PIPE,
-                                        env=env)
+            process = _subprocess.Popen(command, stdout=_subprocess.PIPE, stderr=errors, env=env)
         except OSError as exc:
+            errors.close()
             raise EmulatorError('cannot run %s: %s' % (command[0], exc))
         line = process.stdout.readline()
         try:
             config = json.loads(line.decode('utf-8'))
         except ValueError:
             process.kill()
-            error = process.communicate()[1].decode('utf-8', 'replace')
+            process.communicate()
+            errors.seek(0)
+            error = errors.read().decode('utf-8', 'replace')
+            errors.close()
             raise EmulatorError('the emulator did not start: %s' % (error.strip() or 'no output'))
+        self._errors = errors
         self._process = process
         self._adopt(config)
 
@@ -194,6 +202,7 @@ class Emulator(object):
                 self._process.communicate()
             finally:
                 self._process = None
+                self._errors.close()
 
     def __enter__(self):
         return self.start()
