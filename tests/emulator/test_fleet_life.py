@@ -1,6 +1,9 @@
 """The whole life of a fleet, driven through this project's Provision and OnepV1 against
 the emulator (the device's own requests are raw HTTP, as firmware sends them)."""
+import pytest
+
 from pyonep.emulator import Emulator
+from pyonep.exceptions import ProvisionException
 from pyonep.provision import Provision
 
 from fleet_helpers import enable_and_activate, http, make_template, setup_model
@@ -44,6 +47,13 @@ def test_fleet_life(emu, clock):
     assert prov.model_info(key, 'gadget').body == 'rid=' + template
     assert prov.model_info(key, 'gadget2').body == 'code=%s&options[]=nohistorical' % code
     assert prov.model_create(key, 'gadget', template).status() == 409
+    assert by_code.model_update(key, 'gadget2', template, aliases=False).status() == 205
+    assert prov.model_info(key, 'gadget2').body == 'rid=%s&options[]=noaliases' % template
+    strict = Provision(host=emu.host, port=str(emu.port), raise_api_exceptions=True)
+    with pytest.raises(ProvisionException) as raised:
+        strict.model_create(key, 'gadget', template)
+    assert str(raised.value) == '409 Conflict'
+    assert raised.value.response.body == "model 'gadget' already exists"
 
     # serial numbers: one with extra, a batch, CSV with extras
     assert prov.serialnumber_add(key, 'gadget', 'SN-1', 'first').status() == 205
