@@ -168,6 +168,11 @@ def test_wrong_cik_gives_a_one_line_error(external):
 
 
 def test_fixture_example_passes_under_pytest():
+    from importlib.metadata import entry_points
+    plugins = entry_points().select(group='pytest11') if sys.version_info >= (3, 10) \
+        else entry_points().get('pytest11', [])
+    assert 'pyonep_emulator' in [ep.name for ep in plugins], (
+        'the pytest11 entry point of pyonep is missing: install pyonep (pip install -e .)')
     result = run(['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'test_emulator_fixture.py'])
     assert result.returncode == 0, result.stdout + result.stderr
     assert '2 passed' in result.stdout
