@@ -9,8 +9,10 @@ import pytest
 
 from recording_server import RecordingServer
 
-# The emulator (and its tests) need Python 3.8 or later.
+# The emulator (and its tests) need Python 3.8 or later. The directory itself is ignored
+# too, or pytest 4 (Python 2.7) would still import tests/emulator/conftest.py.
 if sys.version_info < (3, 8):
+    collect_ignore = ['emulator']
     collect_ignore_glob = ['emulator/*']
 
 
