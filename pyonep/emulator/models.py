@@ -944,7 +944,8 @@ class Platform(object):
 
     # ================================================================ procedures
     # Each proc_<name>(caller, args) runs inside a transaction and returns the result
-    # (None when the procedure has none) or raises CallError / ArgumentError.
+    # (None when the procedure has none) or raises CallError (its status is the call's) or
+    # ArgumentError (arguments of the wrong number or shape: RPC error 501 "arguments").
 
     @staticmethod
     def _args(args, low, high=None):
@@ -963,7 +964,11 @@ class Platform(object):
 
     # ---------------------------------------------------------------- time series
     def proc_read(self, caller, args):
-        """read [<ResourceID>, {starttime, endtime, sort, limit, selection}]"""
+        """read [<ResourceID>, {starttime, endtime, sort, limit, selection}].
+
+        Returns the list of [timestamp, value] points. Status 'invalid' for a client, an
+        unknown resource or bad option values; 'restricted' when out of reach.
+        """
         ref, options = self._args(args, 1, 2)
         options = self._options(options)
         row = self._resolve(caller, ref, 'read', access='read')
@@ -1010,14 +1015,22 @@ class Platform(object):
         return [list(rows[int(round(i * step))]) for i in range(limit)]
 
     def proc_write(self, caller, args):
-        """write [<ResourceID>, value, {options}]"""
+        """write [<ResourceID>, value, {options}]: store ``value`` at the current second.
+
+        Returns None. Status 'invalid' when the value does not fit the format (or the
+        resource is a client); 'restricted' when out of reach.
+        """
         ref, value, options = self._args(args, 2, 3)
         self._options(options)
         row = self._resolve(caller, ref, 'write')
         self._receive(row, value, self.now())
 
     def proc_writegroup(self, caller, args):
-        """writegroup [[[<ResourceID>, value], ...]]"""
+        """writegroup [[[<ResourceID>, value], ...]]: every value at one timestamp.
+
+        Returns None. One bad entry fails the whole call (status 'invalid' or 'restricted')
+        and nothing is written.
+        """
         entries, = self._args(args, 1)
         if not isinstance(entries, list) or not all(
                 isinstance(e, list) and len(e) == 2 for e in entries):
@@ -1033,7 +1046,11 @@ class Platform(object):
         return entries
 
     def proc_record(self, caller, args):
-        """record [<ResourceID>, [[timestamp, value], ...], {}] (all or nothing)"""
+        """record [<ResourceID>, [[timestamp, value], ...], {}]; negative timestamps count back
+        from now.
+
+        Returns None. All or nothing: one bad entry gives status 'invalid' and writes nothing.
+        """
         ref, entries, options = self._args(args, 2, 3)
         self._options(options)
         row = self._resolve(caller, ref, 'record')
@@ -1056,7 +1073,11 @@ class Platform(object):
             return Partial(bad)
 
     def proc_flush(self, caller, args):
-        """flush [<ResourceID>, {newerthan, olderthan}]"""
+        """flush [<ResourceID>, {newerthan, olderthan}]: delete points (all without options).
+
+        Returns None. Status 'invalid' for a bound that is not a timestamp, 'restricted'
+        for a resource the caller does not own.
+        """
         ref, options = self._args(args, 1, 2)
         options = self._options(options)
         row = self._resolve(caller, ref, 'flush')
@@ -1113,7 +1134,12 @@ class Platform(object):
 
     # ---------------------------------------------------------------- resources
     def proc_create(self, caller, args):
-        """create [<ResourceID>,] type, description"""
+        """create [<ResourceID>,] type, description: a client, dataport, datarule, dispatch or
+        clone under the given client (the caller when the first argument is the type).
+
+        Returns the new RID. Status 'invalid' for an unknown type or a bad description,
+        'restricted' for a parent or clone source out of reach.
+        """
         if args and isinstance(args[0], str) and args[0] in TYPES + ('clone',):
             parent, (rtype, desc) = {'alias': ''}, self._args(args, 1, 2)
         else:
@@ -1144,7 +1170,12 @@ class Platform(object):
         return rid
 
     def proc_move(self, caller, args):
-        """move [<ResourceID>, <DestinationClientID>, {aliases}]"""
+        """move [<ResourceID>, <DestinationClientID>, {aliases}]: give a resource a new owner;
+        the old owner's aliases for it move along (``aliases`` true, the default) or go.
+
+        Returns None. Status 'invalid' for moving the caller or into the resource's own
+        subtree, 'restricted' when either side is out of reach.
+        """
         ref, dest, options = self._args(args, 2, 3)
         options = self._options(options)
         row = self._resolve(caller, ref, 'move')
@@ -1162,7 +1193,11 @@ class Platform(object):
                              (target['rid'], alias, row['rid']))
 
     def proc_update(self, caller, args):
-        """update [<ResourceID>, description]"""
+        """update [<ResourceID>, description]: change fields of the description.
+
+        Returns None. Status 'invalid' for bad fields or a format change, 'restricted'
+        for the caller itself or a resource out of reach.
+        """
         ref, desc = self._args(args, 2)
         row = self._resolve(caller, ref, 'update')
         if row['rid'] == caller.rid:
@@ -1180,7 +1215,14 @@ class Platform(object):
             self._arm_rule(self._row(row['rid']))
 
     def proc_info(self, caller, args):
-        """info [<ResourceID>, {option: true, ...}] ({} means every option)"""
+        """info [<ResourceID>, {option: true, ...}] ({} means every option available to the
+        caller).
+
+        Returns an object with one entry per option. Status 'invalid' for an unknown
+        option, 'restricted' for an option asked for explicitly that the caller may not see
+        (``key`` is for the direct owner; ``aliases``, ``shares``, ``tagged`` for the owner
+        and the resource itself).
+        """
         ref, options = self._args(args, 1, 2)
         options = self._options(options)
         for key in options:
@@ -1275,7 +1317,11 @@ class Platform(object):
         return figures
 
     def proc_listing(self, caller, args):
-        """listing [<ResourceID>, types, options] (or the deprecated [types] / [types, options])"""
+        """listing [<ResourceID>, types, options] (or the deprecated [types] / [types, options]).
+
+        Returns {type: [rid, ...]} (a list of lists, in the order of ``types``, for the
+        deprecated one-argument form). Status 'error' for an unknown type.
+        """
         if args and isinstance(args[0], list):
             types, options = self._args(args, 1, 2)
             client = self._client_ref(caller, {'alias': ''}, 'listing')
@@ -1329,7 +1375,10 @@ class Platform(object):
         return by_type
 
     def proc_drop(self, caller, args):
-        """drop [<ResourceID>]"""
+        """drop [<ResourceID>]: delete the resource and its whole subtree.
+
+        Returns None. Status 'restricted' for the caller itself or a resource out of reach.
+        """
         ref, = self._args(args, 1)
         row = self._resolve(caller, ref, 'drop')
         if row['rid'] == caller.rid:
@@ -1337,7 +1386,11 @@ class Platform(object):
         self._drop(row['rid'])
 
     def proc_usage(self, caller, args):
-        """usage [<ResourceID>, metric, starttime, endtime]"""
+        """usage [<ResourceID>, metric, starttime, endtime] of a client and its subtree.
+
+        Returns a number: resource-seconds for an entity metric, a count for a consumable.
+        Status 'invalid' for an unknown metric or a bad window.
+        """
         ref, metric, start, end = self._args(args, 4)
         row = self._client_ref(caller, ref, 'usage')
         if metric not in TYPES + ('share',) + CONSUMABLES:
@@ -1368,7 +1421,10 @@ class Platform(object):
 
     # ---------------------------------------------------------------- aliases
     def proc_map(self, caller, args):
-        """map ["alias", <ResourceID>, alias]"""
+        """map ["alias", <ResourceID>, alias]: name a resource in the caller's alias space.
+
+        Returns None. Status 'invalid' when the alias is empty or already used.
+        """
         kind, ref, alias = self._args(args, 3)
         if kind != 'alias' or not isinstance(alias, str):
             raise ArgumentError('map takes ["alias", resource, alias string]')
@@ -1391,7 +1447,10 @@ class Platform(object):
         return client, kind, value
 
     def proc_unmap(self, caller, args):
-        """unmap [<ClientID>, "alias", alias] (or the deprecated ["alias", alias])"""
+        """unmap [<ClientID>, "alias", alias] (or the deprecated ["alias", alias]).
+
+        Returns None. Status 'invalid' for an alias that is not mapped.
+        """
         client, _, alias = self._client_and_rest(caller, args, ('alias',), 'unmap')
         cursor = self.store.conn.execute('DELETE FROM aliases WHERE client=? AND alias=?',
                                          (client['rid'], alias))
@@ -1399,7 +1458,11 @@ class Platform(object):
             raise CallError('invalid', 'no such alias')
 
     def proc_lookup(self, caller, args):
-        """lookup [<ClientID>, "alias" | "owner" | "shared", value] (or the deprecated form)"""
+        """lookup [<ClientID>, "alias" | "owner" | "shared", value] (or the deprecated form).
+
+        Returns a RID. Status 'invalid' for an unknown alias or share code, 'restricted'
+        for a client asking for its own owner.
+        """
         client, kind, value = self._client_and_rest(caller, args, ('alias', 'owner', 'shared'), 'lookup')
         inner = Caller(client['rid'], caller.permissions)
         if kind == 'alias':
@@ -1418,7 +1481,12 @@ class Platform(object):
 
     # ---------------------------------------------------------------- shares and keys
     def proc_share(self, caller, args):
-        """share [<ResourceID>, {meta, code}]"""
+        """share [<ResourceID>, {meta, code}]: make a share code (or change the meta of
+        ``code``).
+
+        Returns the 40-hex-digit code. Status 'invalid' for an unknown ``code`` or a meta
+        that is not a string.
+        """
         ref, options = self._args(args, 1, 2)
         options = self._options(options)
         row = self._resolve(caller, ref, 'share')
@@ -1438,7 +1506,12 @@ class Platform(object):
         return code
 
     def proc_revoke(self, caller, args):
-        """revoke ["client" | "share", code]"""
+        """revoke ["client" | "share", code]: a revoked CIK is replaced by a new one (to be
+        activated if the old one was); a revoked share code is deleted.
+
+        Returns None. Status 'invalid' for an unknown code, 'noauth' when the caller does
+        not own what the code is for.
+        """
         kind, code = self._args(args, 2)
         if kind not in ('client', 'share') or not isinstance(code, str):
             raise ArgumentError('revoke takes ["client" | "share", code]')
@@ -1463,7 +1536,12 @@ class Platform(object):
                      (new_key(), 'notactivated' if status == 'activated' else status, rid))
 
     def proc_activate(self, caller, args):
-        """activate [<ClientID>, "client" | "share", code] (or the deprecated [kind, code])"""
+        """activate [<ClientID>, "client" | "share", code] (or the deprecated [kind, code]).
+
+        Returns None. Status 'invalid' for an unknown code, a CIK that is not waiting for
+        activation, or a share already activated (by anyone, or by this client for the same
+        resource); 'noauth' for a CIK of a client the caller does not own.
+        """
         client, kind, code = self._client_and_rest(caller, args, ('client', 'share'), 'activate')
         conn = self.store.conn
         if kind == 'client':
@@ -1485,7 +1563,12 @@ class Platform(object):
         conn.execute('UPDATE shares SET activator=? WHERE code=?', (client['rid'], code))
 
     def proc_deactivate(self, caller, args):
-        """deactivate [<ClientID>, "client" | "share", code] (or the deprecated [kind, code])"""
+        """deactivate [<ClientID>, "client" | "share", code] (or the deprecated [kind, code]):
+        a CIK expires; a share activation (by code or shared RID) is withdrawn.
+
+        Returns None. Status 'invalid' for an unknown code, 'noauth' for a CIK of a client
+        the caller does not own.
+        """
         client, kind, code = self._client_and_rest(caller, args, ('client', 'share'), 'deactivate')
         conn = self.store.conn
         if kind == 'client':
@@ -1503,7 +1586,14 @@ class Platform(object):
             raise CallError('invalid', 'no such activated share')
 
     def proc_grant(self, caller, args):
-        """grant [<ResourceID>, {rid: [procedure, ...]}, {"ttl": seconds}] -> 40-hex token"""
+        """grant [<ResourceID>, {rid: [procedure, ...]}, {"ttl": seconds}]: make a token that
+        acts as the given client (the owner, for another resource type), only for the
+        listed procedures on the listed resources, until ``ttl`` seconds pass (forever
+        without it).
+
+        Returns the 40-hex-digit token. Status 'restricted' for a resource outside that
+        client's subtree, 'invalid' for a ttl that is not a positive number.
+        """
         ref, permissions, options = self._args(args, 2, 3)
         options = self._options(options)
         row = self._resolve(caller, ref, 'grant')
@@ -1528,7 +1618,10 @@ class Platform(object):
         return token
 
     def proc_tag(self, caller, args):
-        """tag [<ResourceID>, "add" | "remove", tag]"""
+        """tag [<ResourceID>, "add" | "remove", tag]: tags show in info and filter listing.
+
+        Returns None. Status 'restricted' for a resource out of reach.
+        """
         ref, action, tag = self._args(args, 3)
         if action not in ('add', 'remove') or not isinstance(tag, str):
             raise ArgumentError('tag takes [resource, "add" | "remove", tag string]')
@@ -1541,7 +1634,11 @@ class Platform(object):
                                     (row['rid'], tag, caller.rid))
 
     def proc_comment(self, caller, args):
-        """comment [<ResourceID>, "public" | "private", text] (deprecated but accepted)"""
+        """comment [<ResourceID>, "public" | "private", text] (deprecated but accepted); shown
+        by info's ``comments``.
+
+        Returns None. Status 'restricted' for a resource out of reach.
+        """
         ref, visibility, text = self._args(args, 3)
         if visibility not in ('public', 'private') or not isinstance(text, str):
             raise ArgumentError('comment takes [resource, "public" | "private", text]')
