@@ -148,9 +148,14 @@ class Emulator(object):
             self._start_process()
         else:
             from pyonep.emulator.server import EmulatorServer, create_state
-            self.state = create_state(self.db, self.host, self.port, self.root_cik, self.vendor,
-                                      self.vendor_token, clock=self.clock)
-            self._server = EmulatorServer(self.state)
+            state = create_state(self.db, self.host, self.port, self.root_cik, self.vendor,
+                                 self.vendor_token, clock=self.clock)
+            try:
+                self._server = EmulatorServer(state)
+            except Exception:
+                state.store.close()
+                raise
+            self.state = state
             self._server.start()
             self.platform = self.state.platform
             self._adopt(self.state.config.as_dict())

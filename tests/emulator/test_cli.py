@@ -210,3 +210,12 @@ def test_acknowledged_writes_survive_a_killed_process(tmp_path):
         assert sorted(values) == list(range(50))
     finally:
         stop_cli(process)
+
+
+def test_a_busy_port_is_reported_and_the_file_is_released(tmp_path):
+    db = str(tmp_path / 'busy.db')
+    with Emulator() as first:
+        with pytest.raises(OSError):
+            Emulator(db=db, port=first.port).start()
+    with Emulator(db=db) as second:  # the database is usable again
+        assert second.root_cik
