@@ -38,7 +38,8 @@ class OneP_Request(object):
         host: ``"<host>:<port>"``.
         https: True for https://, False for http:// (default True).
         httptimeout: seconds to wait for a connection and for each read (default 15).
-        headers: dict of headers sent with every request; it is copied, never modified.
+        headers: dict of headers sent with every request. It is used as given, never
+            modified, so later changes the owner makes to it apply to the next requests.
         reuseconnection: True keeps one connection alive across requests (reopened by itself
             when the server or an error closed it); False (default) opens a new connection
             for every request.
@@ -57,7 +58,7 @@ class OneP_Request(object):
         self.host = ('https://' if https else 'http://') + host
         self.https = https
         self.httptimeout = httptimeout
-        self.headers = dict(headers)
+        self.headers = headers
         self.reuseconnection = reuseconnection
         self.log = log if log is not None else _DEFAULT_LOG
         self.curldebug = curldebug

@@ -80,3 +80,13 @@ def test_matching_reply_items_to_calls_is_linear(make_onep, server):
     # one comparison or so per item, not one per (item, call) pair
     assert CountingId.comparisons <= 3 * count
     assert json.loads(server.requests[0].body)['calls'][5]['id'] == 5
+
+
+def test_changes_to_the_instance_headers_apply_to_later_requests(make_onep, server):
+    client = make_onep()
+    client.read(CIK, RID, {})
+    client.headers['X-Trace'] = 'abc'
+    client.read(CIK, RID, {})
+    assert 'x-trace' not in server.requests[0].headers
+    assert server.requests[1].headers['x-trace'] == 'abc'
+    assert 'X-Trace' not in OnepV1.headers

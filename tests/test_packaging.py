@@ -1,0 +1,62 @@
+"""Packaging: setup.py uses setuptools (never distutils, gone in Python 3.12) and declares
+the two runtime dependencies; with PYONEP_SLOW_TESTS=1, `pip install .` into a fresh
+virtual environment works and the package imports there."""
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def read(name):
+    with io.open(os.path.join(ROOT, name), encoding='utf-8') as f:
+        return f.read()
+
+
+def test_setup_uses_setuptools_not_distutils():
+    source = read('setup.py')
+    assert 'from setuptools import' in source
+    assert 'distutils' not in source
+    assert re.search(r"install_requires=\['requests', 'six'\]", source)
+    assert 'python_requires=' in source
+
+
+def test_version_is_where_setup_reads_it():
+    match = re.search(r"^__version__ = '([^']+)'", read('pyonep/__init__.py'), re.M)
+    import pyonep
+    assert match and match.group(1) == pyonep.__version__
+
+
+def test_library_modules_avoid_python3_only_syntax():
+    """The library must parse on Python 2.7: no f-strings, no annotations."""
+    for name in ('__init__', '_compat', 'exceptions', 'onephttp', 'onep', 'provision'):
+        source = read('pyonep/%s.py' % name)
+        assert not re.search(r"""(^|[^\w])f['"]""", source), name
+        assert not re.search(r'def \w+\([^)]*:\s*\w+[^)]*\)\s*->', source), name
+
+
+@pytest.mark.skipif(os.environ.get('PYONEP_SLOW_TESTS') != '1',
+                    reason='slow and needs PyPI: set PYONEP_SLOW_TESTS=1 to run')
+@pytest.mark.skipif(sys.version_info < (3, 3), reason='uses the venv module of Python 3')
+def test_pip_install_into_a_fresh_venv(tmp_path):
+    if not os.path.isfile(os.path.join(ROOT, 'README.md')):
+        pytest.fail('setup.py reads README.md, which is missing')
+    env = str(tmp_path / 'venv')
+    subprocess.check_call([sys.executable, '-m', 'venv', env])
+    python = os.path.join(env, 'bin', 'python')
+    source = str(tmp_path / 'src')  # a copy, so no build files land in the checkout
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        '.git', '.tox*', '.venv*', '__pycache__', '*.egg-info', 'build', 'dist', '_build'))
+    subprocess.check_call([python, '-m', 'pip', 'install', '-q', source])
+    out = subprocess.check_output(
+        [python, '-c', 'import pyonep, pyonep.onep, pyonep.provision, pyonep.onephttp, '
+                       'pyonep.exceptions; print(pyonep.__version__); print(pyonep.__file__)'],
+        cwd=str(tmp_path)).decode('utf-8').split()
+    import pyonep
+    assert out[0] == pyonep.__version__
+    assert out[1].startswith(env)
