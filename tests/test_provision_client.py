@@ -169,3 +169,13 @@ def test_close_works_and_the_client_stays_usable(make_provision, server):
     assert prov.model_list('k').isok
     assert server.connections == 2
     make_provision().close()
+
+
+def test_reset_mid_reply_raises_the_network_librarys_exception(make_provision, server):
+    server.reply = lambda r: Reply(body='x' * 500, headers={'Content-Type': 'text/plain'}, reset=True)
+    prov = make_provision(reuseconnection=True)
+    with pytest.raises(requests.exceptions.RequestException) as err:
+        prov.model_list('k')
+    assert not isinstance(err.value, OneException)
+    server.reply = lambda r: Reply(body='back', headers={'Content-Type': 'text/plain'})
+    assert prov.model_list('k').body == 'back'
