@@ -1154,6 +1154,8 @@ class Platform(object):
         if rtype == 'clone':
             source = desc.get('rid')
             if 'code' in desc:
+                if not isinstance(desc['code'], str):
+                    raise CallError('invalid', 'code must be a share code string')
                 rows = self.store.conn.execute('SELECT rid, activator FROM shares WHERE code=?',
                                                (desc['code'],)).fetchall()
                 if not rows or rows[0][1] is not None or 'rid' in desc:
@@ -1354,7 +1356,7 @@ class Platform(object):
                                   'ORDER BY id').fetchall()
         tagged = options.get('tagged')
         if tagged is not None:
-            if not isinstance(tagged, list):
+            if not isinstance(tagged, list) or not all(isinstance(t, str) for t in tagged):
                 raise ArgumentError('tagged must be a list of tags')
             marks = ','.join('?' * len(tagged)) or 'NULL'
             with_tags = set(r for (r,) in conn.execute(
@@ -1452,6 +1454,8 @@ class Platform(object):
         Returns None. Status 'invalid' for an alias that is not mapped.
         """
         client, _, alias = self._client_and_rest(caller, args, ('alias',), 'unmap')
+        if not isinstance(alias, str):
+            raise ArgumentError('an alias is a string')
         cursor = self.store.conn.execute('DELETE FROM aliases WHERE client=? AND alias=?',
                                          (client['rid'], alias))
         if not cursor.rowcount:
@@ -1495,6 +1499,8 @@ class Platform(object):
             raise CallError('invalid', 'meta must be a string')
         conn = self.store.conn
         if 'code' in options:
+            if not isinstance(options['code'], str):
+                raise CallError('invalid', 'code must be a share code string')
             cursor = conn.execute('UPDATE shares SET meta=? WHERE code=? AND rid=?',
                                   (meta, options['code'], row['rid']))
             if not cursor.rowcount:
@@ -1580,6 +1586,8 @@ class Platform(object):
                 raise CallError('noauth', 'not the owner of that client')
             conn.execute("UPDATE resources SET status='expired' WHERE rid=?", (rows[0][0],))
             return None
+        if not isinstance(code, str):
+            raise ArgumentError('a share code or RID is a string')
         cursor = conn.execute('UPDATE shares SET activator=NULL WHERE activator=? AND (code=? OR rid=?)',
                               (client['rid'], code, code))
         if not cursor.rowcount:

@@ -2,6 +2,7 @@
 examples, connection handling, concurrency, routing and the window-read index."""
 import http.client
 import json
+import random
 import socket
 import threading
 
@@ -278,3 +279,38 @@ def test_window_read_uses_the_index():
     assert 'USING INDEX points_res_ts' in details
     assert 'SCAN points' not in details.replace('USING INDEX', '')
     assert 'TEMP B-TREE' not in details
+
+
+ARITY = {'read': 2, 'write': 3, 'writegroup': 1, 'record': 3, 'recordbatch': 2, 'flush': 2,
+         'wait': 2, 'create': 3, 'move': 3, 'update': 2, 'info': 2, 'listing': 3, 'drop': 1,
+         'usage': 4, 'map': 3, 'lookup': 3, 'unmap': 3, 'share': 2, 'revoke': 2, 'activate': 3,
+         'deactivate': 3, 'grant': 3, 'tag': 3, 'comment': 3}
+
+
+@pytest.mark.parametrize('seed', range(6))
+def test_random_arguments_never_cause_an_internal_error(emu, onep, cik, seed):
+    rng = random.Random(seed)
+    rid = make_dataport(onep, cik, alias='p')
+    pool = [None, True, 0, -1, 1.5, 2 ** 70, '', 'x', 'alias', 'client', 'share', 'dataport',
+            rid, cik, [], [1, 2], [[1, 2]], [[rid, 1]], {}, {'alias': 'p'}, {'alias': ''},
+            {'alias': 7}, {'limit': 'x'}, {'format': 'float'}, {rid: ['read']}, {'ttl': 1},
+            {'since': 'x', 'timeout': 1}, {'timeout': 1}, {'rid': rid}, {'code': 'x'}]
+    refs = [rid, {'alias': 'p'}, {'alias': ''}, 'x' * 40, 5, 'alias', 'share', 'client']
+    calls = []
+    for number in range(600):
+        procedure = rng.choice(sorted(ARITY))
+        count = max(0, ARITY[procedure] + rng.choice([-1, 0, 0, 0, 1]))
+        arguments = [rng.choice(pool) for _ in range(count)]
+        if arguments and rng.random() < 0.7:
+            arguments[0] = rng.choice(refs)
+        if procedure == 'wait':  # keep long polls short: 1 ms
+            arguments = [rng.choice(refs), {'timeout': 1}]
+        calls.append({'id': number, 'procedure': procedure, 'arguments': arguments})
+    statuses = set()
+    for start in range(0, len(calls), 50):
+        for item in rpc(emu, {'cik': cik}, calls[start:start + 50]):
+            assert item.get('error', {}).get('code') != 500, (calls[item['id']], item)
+            assert item['status'] != 'ok' or set(item) <= {'id', 'status', 'result'}
+            statuses.add(str(item['status']))
+    # the calls reached the procedures' own checks, not only the argument-shape check
+    assert {'ok', 'invalid', 'fail', 'restricted'} <= statuses
