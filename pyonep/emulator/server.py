@@ -37,6 +37,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -237,6 +238,14 @@ class EmulatorServer(ThreadingHTTPServer):
         ThreadingHTTPServer.__init__(self, (state.config.host, state.config.port), Handler)
         state.config.port = self.server_address[1]
         self._thread = None
+
+    def handle_error(self, request, client_address):
+        """Log a failure outside the handlers (a client that hung up is only a debug line)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, socket.timeout)):
+            LOG.debug('connection from %s ended: %s', client_address, error)
+        else:
+            LOG.exception('error serving %s', client_address)
 
     def start(self):
         """Serve in a background daemon thread and return at once."""

@@ -314,3 +314,19 @@ def test_random_arguments_never_cause_an_internal_error(emu, onep, cik, seed):
             statuses.add(str(item['status']))
     # the calls reached the procedures' own checks, not only the argument-shape check
     assert {'ok', 'invalid', 'fail', 'restricted'} <= statuses
+
+
+def test_a_client_hanging_up_during_a_long_poll_is_harmless(live_emu, capfd):
+    onep = live_emu.onep()
+    cik = live_emu.root_cik
+    rid = make_dataport(onep, cik)
+    body = json.dumps({'auth': {'cik': cik}, 'calls': [
+        {'id': 1, 'procedure': 'wait', 'arguments': [rid, {'timeout': 300}]}]}).encode()
+    sock = socket.create_connection((live_emu.host, live_emu.port), timeout=10)
+    sock.sendall(b'POST /onep:v1/rpc/process HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n'
+                 % len(body) + body)
+    sock.close()
+    status, _, text = post(live_emu, {'auth': {'cik': cik}, 'calls': [
+        {'id': 1, 'procedure': 'wait', 'arguments': [rid, {'timeout': 400}]}]})
+    assert json.loads(text) == [{'id': 1, 'status': 'expire'}]
+    assert 'Traceback' not in capfd.readouterr().err
