@@ -43,6 +43,11 @@ class Platform(object):
                          manage_by_cik=False, **options)
 
 
+def flags(names):
+    """Return option names as they are typed: ['vendor_token'] -> '--vendor-token'."""
+    return ' '.join('--' + name.replace('_', '-') for name in names)
+
+
 @contextlib.contextmanager
 def platform(description, vendor=False):
     """Parse the command line and yield the Platform it names (an embedded emulator if none).
@@ -58,11 +63,14 @@ def platform(description, vendor=False):
         parser.add_argument('--vendor', help='vendor name (required with --host)')
         parser.add_argument('--vendor-token', help='vendor token (required with --host)')
     args = parser.parse_args()
-    if args.host is not None:
-        needed = ['cik'] + (['vendor', 'vendor_token'] if vendor else [])
-        missing = ['--' + name.replace('_', '-') for name in needed if not getattr(args, name)]
-        if missing:
-            parser.error('with --host, also give ' + ' '.join(missing))
+    given = [name for name in ('port', 'https', 'cik', 'vendor', 'vendor_token')
+             if getattr(args, name, None)]
+    needed = ['cik'] + (['vendor', 'vendor_token'] if vendor else [])
+    missing = [name for name in needed if not getattr(args, name)]
+    if args.host is None and given:
+        parser.error('these options need --host: ' + flags(given))
+    if args.host is not None and missing:
+        parser.error('with --host, also give ' + flags(missing))
     try:
         if args.host is None:
             from pyonep.emulator import Emulator

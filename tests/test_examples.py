@@ -139,6 +139,12 @@ def test_host_without_cik_is_a_usage_error():
     assert 'with --host, also give --cik' in result.stderr
 
 
+def test_options_without_host_are_a_usage_error():
+    result = run(['quickstart.py', '--port', '8080', '--vendor-token', 'x'])
+    assert result.returncode == 2
+    assert 'these options need --host: --port --vendor-token' in result.stderr
+
+
 def test_provisioning_example_needs_vendor_options():
     result = run(['provisioning_flow.py', '--host', '127.0.0.1', '--cik', 'a' * 40])
     assert result.returncode == 2
