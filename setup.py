@@ -32,7 +32,6 @@ setup(
         'pytest11': ['pyonep_emulator = pyonep.emulator.pytest_plugin'],
     },
     classifiers=[
-        'License :: OSI Approved :: BSD License',
         'Programming Language :: Python :: 2.7',
         'Programming Language :: Python :: 3',
         'Framework :: Pytest',
