@@ -138,3 +138,16 @@ def test_emulators_left_running_by_a_failing_page_are_stopped(tmp_path):
         run_page(str(page), namespace)
     with pytest.raises(socket.error):
         socket.create_connection((namespace['emu'].host, namespace['emu'].port), timeout=5)
+
+
+def test_api_reference_covers_the_public_api():
+    with io.open(os.path.join(DOCS, 'api.rst'), encoding='utf-8') as f:
+        text = f.read()
+    for directive in ('autoclass:: pyonep.onep.OnepV1', 'autoclass:: pyonep.onep.DeferredRequests',
+                      'autoclass:: pyonep.provision.Provision',
+                      'autoclass:: pyonep.provision.ProvisionResponse',
+                      'autoclass:: pyonep.onephttp.OneP_Request',
+                      'automodule:: pyonep.exceptions\n', 'automodule:: pyonep.emulator\n',
+                      'automodule:: pyonep.emulator.__main__',
+                      'automodule:: pyonep.emulator.pytest_plugin'):
+        assert '.. ' + directive in text, directive
