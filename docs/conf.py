@@ -24,7 +24,7 @@ extensions = [
 ]
 source_suffix = {'.rst': 'restructuredtext', '.md': 'markdown'}
 root_doc = 'index'
-exclude_patterns = ['_build', 'README.proposed.md']
+exclude_patterns = ['_build']
 
 # Headings up to level 3 get anchors, so pages can link to sections: [text](page.md#section).
 myst_heading_anchors = 3

@@ -4,7 +4,7 @@ A page's samples are its fenced code blocks whose info string is exactly ``pytho
 run in order in one namespace, like the cells of a notebook, and each page starts a fresh
 namespace. Code shown for reading only (for example one that needs the hosted platform) is
 written as a ``{code-block} python`` directive, which this runner leaves out. Pages:
-every Markdown file of docs/, the proposed README and README.md. Tracebacks point at the
+every Markdown file of docs/, and README.md. Tracebacks point at the
 page and line of the sample.
 """
 import io
@@ -26,10 +26,8 @@ OTHER_PYTHON = ('py', 'py3', 'python3', 'python2', 'Python', 'pycon')
 
 def pages():
     """Return the paths, relative to the repository, of every page whose samples run."""
-    found = sorted(os.path.join('docs', name) for name in os.listdir(DOCS) if name.endswith('.md'))
-    if os.path.exists(os.path.join(ROOT, 'README.md')):
-        found.append('README.md')
-    return found
+    return ['README.md'] + sorted(os.path.join('docs', name) for name in os.listdir(DOCS)
+                                  if name.endswith('.md'))
 
 
 def samples(text):
@@ -99,7 +97,7 @@ def test_samples_of_page_run(path):
 
 def test_the_pages_have_samples():
     least = {'docs/introduction.md': 4, 'docs/cik.md': 4, 'docs/emulator.md': 2,
-             'docs/migration.md': 5, 'docs/guide.md': 10, 'docs/README.proposed.md': 1}
+             'docs/migration.md': 5, 'docs/guide.md': 10, 'README.md': 1}
     for path, count in least.items():
         assert count_samples(path) >= count, path
 
