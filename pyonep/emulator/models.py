@@ -1102,8 +1102,9 @@ class Platform(object):
         timeout = options.get('timeout', 30000)
         since = options.get('since')
         try:
-            if not is_number(timeout) or timeout < 0 or (since is not None and not is_number(since)):
-                raise CallError('invalid', 'timeout and since are numbers')
+            if not (is_number(timeout) and 0 <= timeout < INT64) or not (
+                    since is None or (is_number(since) and -INT64 < since < INT64)):
+                raise CallError('invalid', 'timeout and since are numbers within 64 bits')
             with self.store.transaction():
                 self._tick()
                 row = self._resolve(caller, ref, 'wait', access='read')

@@ -240,6 +240,14 @@ def test_wait_rejects_a_bad_timeout(onep, cik):
     assert onep.wait(cik, rid, {'timeout': 'long'}) == (False, 'invalid')
 
 
+def test_wait_rejects_numbers_past_64_bits_and_nan(onep, cik):
+    rid = make_dataport(onep, cik)
+    assert onep.wait(cik, rid, {'since': 2 ** 70, 'timeout': 50}) == (False, 'invalid')
+    assert onep.wait(cik, rid, {'since': -2 ** 64, 'timeout': 50}) == (False, 'invalid')
+    assert onep.wait(cik, rid, {'timeout': 2 ** 64}) == (False, 'invalid')
+    assert onep.wait(cik, rid, {'timeout': float('nan')}) == (False, 'invalid')
+
+
 def test_update_can_subscribe_and_unsubscribe(onep, cik):
     source = make_dataport(onep, cik)
     copy = make_dataport(onep, cik)
