@@ -28,7 +28,8 @@ class DeferredRequests(object):
     """Calls queued with ``defer=True``, one queue per auth, until they are sent together.
 
     A dict auth is keyed by its sorted ``key:value`` pairs, so equal dicts share a queue; a
-    string auth (a CIK) is its own key. Safe to fill and read from several threads.
+    string auth (a CIK) is its own key. Safe to fill and read from several threads. It only
+    keeps calls: it sends nothing (see :meth:`OnepV1.send_deferred`) and makes no request.
     """
 
     def __init__(self):
@@ -47,7 +48,8 @@ class DeferredRequests(object):
 
         Arguments: auth (a CIK string or an auth dict), method (the procedure name), args (its
         argument list), notimeout (True when the call is a long poll such as ``wait``).
-        Returns None.
+
+        Returns None. Raises nothing.
         """
         key = self._authstr(auth)
         with self._lock:
@@ -60,31 +62,43 @@ class DeferredRequests(object):
                 self._notimeout[key] = True
 
     def reset(self, auth):
-        """Forget every call queued for auth. Returns None; does nothing when none are queued."""
+        """Forget every call queued for auth.
+
+        Arguments: auth. Returns None; does nothing when none are queued. Raises nothing.
+        """
         key = self._authstr(auth)
         with self._lock:
             self._requests.pop(key, None)
             self._notimeout.pop(key, None)
 
     def has_requests(self, auth):
-        """Return True when at least one call is queued for auth, else False."""
+        """Tell whether calls are queued for auth.
+
+        Arguments: auth. Returns True when at least one call is queued for it, else False.
+        Raises nothing.
+        """
         return bool(self._requests.get(self._authstr(auth)))
 
     def get_method_args_pairs(self, auth):
-        """Return the list of ``(method, args)`` queued for auth, oldest first.
+        """Return the list of ``(method, args)`` queued for auth, oldest first (the queue itself,
+        not a copy).
 
-        Raises KeyError when nothing was queued for auth.
+        Arguments: auth. Raises KeyError when nothing was queued for auth.
         """
         return self._requests[self._authstr(auth)]
 
     def get_notimeout(self, auth):
-        """Return True when any call queued for auth needs no timeout (a ``wait``), else False."""
+        """Tell whether any call queued for auth needs no timeout (a ``wait``).
+
+        Arguments: auth. Returns True or False (False when nothing is queued). Raises nothing.
+        """
         return self._notimeout.get(self._authstr(auth), False)
 
     def take(self, auth):
         """Remove and return what is queued for auth, in one step.
 
-        Returns ``(method_args_pairs, notimeout)``; the list is empty when nothing was queued.
+        Arguments: auth. Returns ``(method_args_pairs, notimeout)``; the list is empty and
+        notimeout False when nothing was queued. Raises nothing.
         """
         key = self._authstr(auth)
         with self._lock:
@@ -92,7 +106,7 @@ class DeferredRequests(object):
 
 
 class OnepV1(object):
-    """Client of the One Platform JSON-RPC API (``POST <url>``, by default ``/onep:v1/rpc/process``).
+    """Client of the One Platform JSON-RPC API (``POST /onep:v1/rpc/process`` by default).
 
     Arguments:
         host: the platform's host name (default ``'m2.exosite.com'``).
@@ -110,12 +124,34 @@ class OnepV1(object):
         curldebug: True logs each request at DEBUG as a runnable curl command.
         startid: the id of the first call; each call composed takes the next one.
 
-    Every API method takes ``defer=False`` last: with ``defer=True`` the call is queued (see
-    :meth:`send_deferred`) and the method returns True. Otherwise it returns ``(isok, result)``
-    and raises :class:`pyonep.exceptions.OnePlatformException` when the platform answers with
-    an error or an unreadable reply, :class:`pyonep.exceptions.OneException` for a reply of an
-    unknown shape, and :class:`pyonep.exceptions.JsonRPCRequestException` when the request
-    cannot be made. One instance can be shared by several threads.
+    Every API method is named after the procedure it calls, takes ``auth`` first and
+    ``defer=False`` last. ``auth`` is a CIK string or an auth dict (``{"cik": ...}``,
+    ``{"token": ...}``, ...; see :meth:`connect_as`). A resource is an RID string,
+    ``{"alias": name}`` or ``{"alias": ""}`` for the auth's own client.
+
+    With ``defer=True`` the call is only queued (see :meth:`send_deferred`): the method
+    returns True and raises nothing. Otherwise one HTTP request carries the call and the
+    method returns ``(isok, result)``:
+
+    - success (status ``ok``): ``(True, result)``, result being the procedure's result, or
+      ``'ok'`` for procedures that have none;
+    - failure of that call: ``(False, status)``, status being what the platform answered,
+      e.g. ``'invalid'``, ``'restricted'``, ``'noauth'``, ``'expire'``, or ``'fail'`` for a
+      call it could not run (unknown procedure, malformed arguments).
+
+    It raises (all subclasses of :class:`pyonep.exceptions.OneException`):
+
+    - :class:`pyonep.exceptions.OnePlatformException` when the platform answers with an
+      error object for the whole request (e.g. auth that does not authenticate), when the
+      reply is not JSON, when a reply item has an error but no status, or when no reply
+      item answers the call;
+    - :class:`pyonep.exceptions.OneException` ("Unknown error") for JSON of any other
+      shape;
+    - :class:`pyonep.exceptions.JsonRPCRequestException` ("Failed to make http request:
+      ...") when the request cannot be made (refused, reset, timed out, name not resolved).
+
+    The HTTP status of the reply is not looked at, only its body. One instance can be shared
+    by several threads.
     """
 
     headers = {'Content-Type': 'application/json; charset=utf-8'}
@@ -140,7 +176,7 @@ class OnepV1(object):
         self._id_lock = threading.Lock()
 
     def close(self):
-        """Close the kept-alive connection, if any. Returns None.
+        """Close the kept-alive connection, if any. Returns None; never raises.
 
         The instance stays usable: the next request opens a new connection.
         """
@@ -149,8 +185,8 @@ class OnepV1(object):
     def loggedrequests(self):
         """Return the list of requests this instance sent with ``logrequests=True``.
 
-        Each item is the request dict ``{"auth": ..., "calls": [...]}``. The list is empty
-        when logrequests is False.
+        Takes no arguments. Each item is the request dict ``{"auth": ..., "calls": [...]}``, in
+        the order sent; the list is empty when logrequests is False. Raises nothing.
         """
         return self._loggedrequests
 
@@ -256,19 +292,30 @@ class OnepV1(object):
         return self._callJsonRPC(auth, calls, notimeout=notimeout)
 
     def has_deferred(self, auth):
-        """Return True when calls are queued for auth, else False."""
+        """Tell whether calls are queued for auth (with ``defer=True``) and not sent yet.
+
+        Arguments: auth (CIK string or auth dict). Returns True or False. Raises nothing;
+        sends nothing.
+        """
         return self.deferred.has_requests(auth)
 
     def send_deferred(self, auth):
-        """Send every call queued for auth in one request.
+        """Send every call queued for auth in one request (one JSON-RPC request to ``url``, the
+        calls in the order they were queued, with no timeout when one of them is a ``wait``).
 
         The queue is emptied whether or not the request succeeds (the ids used stay spent).
         A string auth picks up :meth:`connect_as` / :meth:`connect_owner` as they stand now.
 
-        Returns: the list of ``(call, isok, result)``, in the reply's order.
+        Arguments: auth (the CIK string or auth dict the calls were queued with).
+
+        Returns: the list of ``(call, isok, result)``, in the reply's order: call is the call
+        dict sent (``{"id", "procedure", "arguments"}``, or None when the reply item's id matches
+        no call), ``(isok, result)`` as for a single call (``(False, status)`` when that call
+        failed; the other calls still count).
 
         Raises: JsonRPCRequestException('No deferred requests to send.') when nothing is
-        queued for auth; otherwise what :meth:`_callJsonRPC` raises.
+        queued for auth; otherwise OnePlatformException, OneException or
+        JsonRPCRequestException as described in :class:`OnepV1`.
         """
         pairs, notimeout = self.deferred.take(auth)
         if not pairs:
@@ -279,65 +326,108 @@ class OnepV1(object):
     def connect_as(self, clientid):
         """Make string auths act as the client ``clientid`` (an RID under the CIK's client):
         they become ``{"cik": cik, "client_id": clientid}``. Clears :meth:`connect_owner`.
-        Returns None."""
+
+        Arguments: clientid (an RID). Returns None. Raises nothing; sends nothing.
+        """
         self._clientid = clientid
         self._resourceid = None
 
     def connect_owner(self, resourceid):
         """Make string auths act as the owner of ``resourceid``: they become
-        ``{"cik": cik, "resource_id": resourceid}``. Clears :meth:`connect_as`. Returns None."""
+        ``{"cik": cik, "resource_id": resourceid}``. Clears :meth:`connect_as`.
+
+        Arguments: resourceid (an RID). Returns None. Raises nothing; sends nothing.
+        """
         self._resourceid = resourceid
         self._clientid = None
 
     # --- the API: one method per procedure ------------------------------------------------
 
     def activate(self, auth, codetype, code, defer=False):
-        """Activate a client or share code (procedure ``activate``).
+        """Activate a client's CIK or a share code (procedure ``activate``, arguments
+        ``[codetype, code]``).
 
-        Arguments: auth, codetype (``'client'`` or ``'share'``), code, defer.
-        Returns ``(isok, result)``, or True when deferred.
+        Arguments: auth, codetype (``'client'`` or ``'share'``), code (the CIK or share code),
+        defer.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')`` for an unknown or used code, ``(False, 'noauth')``), True when
+        deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('activate', auth, [codetype, code], defer)
 
     def create(self, auth, type, desc, defer=False):
-        """Create a resource (procedure ``create``).
+        """Create a resource under the auth's client (procedure ``create``, arguments
+        ``[type, desc]``).
 
-        Arguments: auth, type (``'client'``, ``'dataport'``, ``'datarule'``, ``'dispatch'``,
+        Arguments: auth, type (``'client'``, ``'dataport'``, ``'datarule'``, ``'dispatch'`` or
         ``'clone'``), desc (its description dict), defer.
-        Returns ``(isok, rid)``, or True when deferred.
+
+        Returns ``(True, rid)`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')`` for a bad description), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('create', auth, [type, desc], defer)
 
     def createDataport(self, auth, desc, defer=False):
-        """Create a dataport (procedure ``create`` with type ``'dataport'``).
+        """Create a dataport (procedure ``create``, arguments ``['dataport', desc]``).
 
-        Arguments: auth, desc (the dataport description dict), defer.
-        Returns ``(isok, rid)``, or True when deferred.
+        Arguments: auth, desc (the dataport description dict, e.g. ``{"format": "integer"}``),
+        defer.
+
+        Returns ``(True, rid)`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('create', auth, ['dataport', desc], defer)
 
     def deactivate(self, auth, codetype, code, defer=False):
-        """Deactivate a client or share code (procedure ``deactivate``).
+        """Deactivate a client's CIK or a share (procedure ``deactivate``, arguments
+        ``[codetype, code]``).
 
         Arguments: auth, codetype (``'client'`` or ``'share'``), code, defer.
-        Returns ``(isok, result)``, or True when deferred.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('deactivate', auth, [codetype, code], defer)
 
     def drop(self, auth, resource, defer=False):
-        """Delete a resource and everything under it (procedure ``drop``).
+        """Delete a resource and everything under it (procedure ``drop``, arguments
+        ``[resource]``).
 
         Arguments: auth, resource (RID or ``{"alias": ...}``), defer.
-        Returns ``(isok, 'ok')``, or True when deferred.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'restricted')`` for a resource the caller does not own), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('drop', auth, [resource], defer)
 
     def flush(self, auth, resource, options=None, defer=False):
-        """Delete a dataport's or datarule's data points (procedure ``flush``).
+        """Delete a dataport's or datarule's data points (procedure ``flush``, arguments
+        ``[resource]`` or ``[resource, options]``).
 
-        Arguments: auth, resource, options (e.g. ``{"newerthan": t, "olderthan": t}``; sent
-        only when not None), defer.
-        Returns ``(isok, 'ok')``, or True when deferred.
+        Arguments: auth, resource, options (e.g. ``{"newerthan": t, "olderthan": t}``; sent only
+        when not None; without it every point goes), defer.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')`` for a bound that is not a timestamp), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         args = [resource]
         if options is not None:
@@ -345,11 +435,17 @@ class OnepV1(object):
         return self._call('flush', auth, args, defer)
 
     def grant(self, auth, resource, permissions, ttl=None, defer=False):
-        """Grant a token with permissions on a resource (procedure ``grant``).
+        """Grant a token with permissions on a resource (procedure ``grant``, arguments
+        ``[resource, permissions]`` plus ``{"ttl": ttl}``).
 
-        Arguments: auth, resource, permissions, ttl (seconds; ``{"ttl": ttl}`` is sent only
-        when not None), defer.
-        Returns ``(isok, result)``, or True when deferred.
+        Arguments: auth, resource, permissions (dict mapping an RID to a list of procedure
+        names), ttl (seconds; ``{"ttl": ttl}`` is sent only when not None), defer.
+
+        Returns ``(True, token)`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'restricted')``, ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         args = [resource, permissions]
         if ttl is not None:
@@ -357,21 +453,33 @@ class OnepV1(object):
         return self._call('grant', auth, args, defer)
 
     def info(self, auth, resource, options={}, defer=False):
-        """Read a resource's information (procedure ``info``).
+        """Read a resource's information (procedure ``info``, arguments ``[resource, options]``).
 
         Arguments: auth, resource, options (which parts to return, e.g. ``{"basic": True}``;
         ``{}`` means all), defer.
-        Returns ``(isok, info dict)``, or True when deferred.
+
+        Returns ``(True, info_dict)`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('info', auth, [resource, options], defer)
 
     def listing(self, auth, types, options=None, resource=None, defer=False):
-        """List the children of a resource by type (procedure ``listing``).
+        """List the children of a resource by type (procedure ``listing``, arguments ``[types]``,
+        ``[types, options]`` or ``[resource, types, options]``).
 
-        Arguments: auth, types (list of type names), options (dict; when None only
-        ``[types]`` is sent and resource is ignored), resource (the parent; when None the
-        auth's own client), defer.
-        Returns ``(isok, listing)``, or True when deferred.
+        Arguments: auth, types (list of type names), options (dict; when None only ``[types]``
+        is sent and resource is ignored), resource (the parent; when None the auth's own
+        client), defer.
+
+        Returns ``(True, listing)`` on success (a dict of RID lists by type; a list of RID
+        lists, one per type, when options is None), ``(False, status)`` when the call fails
+        (e.g. ``(False, 'error')`` for an unknown type), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         if options is None:
             args = [types]
@@ -382,127 +490,212 @@ class OnepV1(object):
         return self._call('listing', auth, args, defer)
 
     def lookup(self, auth, type, mapping, defer=False):
-        """Look up an RID (procedure ``lookup``).
+        """Look up an RID (procedure ``lookup``, arguments ``[type, mapping]``).
 
         Arguments: auth, type (``'alias'``, ``'owner'`` or ``'shared'``), mapping (the alias,
         RID or share code), defer.
-        Returns ``(isok, rid)``, or True when deferred.
+
+        Returns ``(True, rid)`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')`` for an unknown alias), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('lookup', auth, [type, mapping], defer)
 
     def map(self, auth, resource, alias, defer=False):
-        """Give a resource an alias (procedure ``map``, arguments ``["alias", resource, alias]``).
+        """Give a resource an alias (procedure ``map``, arguments ``['alias', resource, alias]``).
 
         Arguments: auth, resource, alias, defer.
-        Returns ``(isok, 'ok')``, or True when deferred.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')`` for an alias already in use), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('map', auth, ['alias', resource, alias], defer)
 
     def move(self, auth, resource, destinationresource, options={'aliases': True}, defer=False):
-        """Move a resource under another client (procedure ``move``).
+        """Move a resource under another client (procedure ``move``, arguments
+        ``[resource, destinationresource, options]``).
 
-        Arguments: auth, resource, destinationresource, options (default
+        Arguments: auth, resource, destinationresource (the new owner client), options (default
         ``{"aliases": True}``), defer.
-        Returns ``(isok, result)``, or True when deferred.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('move', auth, [resource, destinationresource, options], defer)
 
     def read(self, auth, resource, options, defer=False):
-        """Read data points (procedure ``read``).
+        """Read data points (procedure ``read``, arguments ``[resource, options]``).
 
         Arguments: auth, resource, options (e.g. ``{"limit": 1, "sort": "desc"}``), defer.
-        Returns ``(isok, [[timestamp, value], ...])``, or True when deferred.
+
+        Returns ``(True, [[timestamp, value], ...])`` on success, ``(False, status)`` when the
+        call fails (e.g. ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('read', auth, [resource, options], defer)
 
     def record(self, auth, resource, entries, options={}, defer=False):
-        """Write data points with timestamps (procedure ``record``).
+        """Write data points with timestamps (procedure ``record``, arguments
+        ``[resource, entries, options]``).
 
-        Arguments: auth, resource, entries (``[[timestamp, value], ...]``; a negative
-        timestamp is relative to now), options, defer.
-        Returns ``(isok, 'ok')``, or True when deferred.
+        Arguments: auth, resource, entries (``[[timestamp, value], ...]``; a negative timestamp
+        is relative to now), options, defer.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('record', auth, [resource, entries, options], defer)
 
     def recordbatch(self, auth, resource, entries, defer=False):
-        """Write data points with timestamps, reporting each (procedure ``recordbatch``).
+        """Write data points with timestamps, reporting each (procedure ``recordbatch``, arguments
+        ``[resource, entries]``).
 
         Arguments: auth, resource, entries (``[[timestamp, value], ...]``), defer.
-        Returns ``(isok, result)``, or True when deferred.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, [[timestamp, 'invalid'], ...])`` naming the entries refused), True when
+        deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('recordbatch', auth, [resource, entries], defer)
 
     def revoke(self, auth, codetype, code, defer=False):
-        """Revoke a client or share code (procedure ``revoke``).
+        """Revoke a client's CIK (it is replaced by a new one) or a share code (procedure
+        ``revoke``, arguments ``[codetype, code]``).
 
         Arguments: auth, codetype (``'client'`` or ``'share'``), code, defer.
-        Returns ``(isok, result)``, or True when deferred.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')`` for an unknown code, ``(False, 'noauth')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('revoke', auth, [codetype, code], defer)
 
     def share(self, auth, resource, options={}, defer=False):
-        """Make a share code for a resource (procedure ``share``).
+        """Make a share code for a resource (procedure ``share``, arguments
+        ``[resource, options]``).
 
         Arguments: auth, resource, options (e.g. ``{"meta": ..., "duration": ...}``), defer.
-        Returns ``(isok, code)``, or True when deferred.
+
+        Returns ``(True, code)`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('share', auth, [resource, options], defer)
 
     def tag(self, auth, resource, action, tag, defer=False):
-        """Add or remove a tag (procedure ``tag``).
+        """Add or remove a tag (procedure ``tag``, arguments ``[resource, action, tag]``).
 
         Arguments: auth, resource, action (``'add'`` or ``'remove'``), tag, defer.
-        Returns ``(isok, 'ok')``, or True when deferred.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'restricted')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('tag', auth, [resource, action, tag], defer)
 
     def unmap(self, auth, alias, defer=False):
-        """Remove an alias (procedure ``unmap``, arguments ``["alias", alias]``).
+        """Remove an alias (procedure ``unmap``, arguments ``['alias', alias]``).
 
         Arguments: auth, alias, defer.
-        Returns ``(isok, 'ok')``, or True when deferred.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('unmap', auth, ['alias', alias], defer)
 
     def update(self, auth, resource, desc={}, defer=False):
-        """Change a resource's description (procedure ``update``).
+        """Change a resource's description (procedure ``update``, arguments ``[resource, desc]``).
 
         Arguments: auth, resource, desc (the fields to change), defer.
-        Returns ``(isok, 'ok')``, or True when deferred.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('update', auth, [resource, desc], defer)
 
     def usage(self, auth, resource, metric, starttime, endtime, defer=False):
-        """Read a resource's usage of a metric over a time window (procedure ``usage``).
+        """Read a resource's usage of a metric over a time window (procedure ``usage``, arguments
+        ``[resource, metric, starttime, endtime]``).
 
         Arguments: auth, resource, metric (e.g. ``'dataport'``, ``'share'``, ``'email'``),
         starttime, endtime (Unix timestamps; endtime may be None), defer.
-        Returns ``(isok, amount)``, or True when deferred.
+
+        Returns ``(True, amount)`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('usage', auth, [resource, metric, starttime, endtime], defer)
 
     def wait(self, auth, resource, options, defer=False):
-        """Wait for a new data point (procedure ``wait``), on a fresh connection with no
-        HTTP timeout: the platform ends the wait after ``options["timeout"]`` ms.
+        """Wait for a new data point (procedure ``wait``, arguments ``[resource, options]``), on a
+        fresh connection with no HTTP timeout: the platform ends the wait after
+        ``options["timeout"]`` ms.
 
-        Arguments: auth, resource, options (``{"timeout": ms, "since": t}``), defer.
-        Returns ``(isok, [timestamp, value])`` or ``(False, 'expire')``, or True when deferred.
+        Arguments: auth, resource, options (``{"timeout": ms, "since": t}``), defer (the queued
+        call then makes :meth:`send_deferred` wait with no timeout too).
+
+        Returns ``(True, [timestamp, value])`` on success, ``(False, status)`` when the call
+        fails (``(False, 'expire')`` when the time ran out), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('wait', auth, [resource, options], defer, notimeout=True)
 
     def write(self, auth, resource, value, options={}, defer=False):
-        """Write one value now (procedure ``write``).
+        """Write one value now (procedure ``write``, arguments ``[resource, value, options]``).
 
         Arguments: auth, resource, value, options, defer.
-        Returns ``(isok, 'ok')``, or True when deferred.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('write', auth, [resource, value, options], defer)
 
     def writegroup(self, auth, entries, defer=False):
-        """Write values to several dataports at the same timestamp (procedure ``writegroup``).
+        """Write values to several dataports at the same timestamp (procedure ``writegroup``,
+        arguments ``[entries]``).
 
         Arguments: auth, entries (``[[resource, value], ...]``), defer.
-        Returns ``(isok, 'ok')``, or True when deferred.
+
+        Returns ``(True, 'ok')`` on success, ``(False, status)`` when the call fails (e.g.
+        ``(False, 'invalid')``), True when deferred.
+
+        Raises: OnePlatformException, OneException or JsonRPCRequestException (see
+        :class:`OnepV1`); nothing when deferred.
         """
         return self._call('writegroup', auth, [entries], defer)
 
