@@ -39,11 +39,11 @@ class ProvisionResponse(object):
         self.isok = response.status_code < 400
 
     def status(self):
-        """Return the HTTP status code (an int)."""
+        """Return the HTTP status code (an int, e.g. 200, 205 or 404). Raises nothing."""
         return self.response.status_code
 
     def reason(self):
-        """Return the HTTP reason phrase, e.g. ``'Not Found'``."""
+        """Return the HTTP reason phrase, e.g. ``'Not Found'``. Raises nothing."""
         return self.response.reason
 
     def __str__(self):
@@ -85,10 +85,19 @@ class Provision(object):
         manage_by_sharecode: True makes :meth:`model_create` send the share code as ``code``
             instead of ``rid``.
 
-    Every method returns a :class:`ProvisionResponse` and raises
-    :class:`pyonep.exceptions.ProvisionException` (only with raise_api_exceptions) for a
-    status of 400 or more. When the request cannot be made, the network library's exception
-    (e.g. ``requests.exceptions.ConnectionError``) is raised as it is.
+    Every method sends one HTTP request to an endpoint under ``/provision`` and returns a
+    :class:`ProvisionResponse`: ``isok`` True for a status below 400 (the body holds the
+    answer), False for 4xx and 5xx (the body says why). Keys go in ``X-Exosite-CIK`` or
+    ``X-Exosite-Token`` as manage_by_cik says, unless the method says otherwise.
+
+    Errors raised by every method:
+
+    - :class:`pyonep.exceptions.ProvisionException` for a status of 400 or more, only with
+      raise_api_exceptions; its ``response`` attribute is the ProvisionResponse.
+    - ``requests.exceptions.RequestException`` subclasses (e.g.
+      ``requests.exceptions.ConnectionError``, ``requests.exceptions.Timeout``) when the
+      request cannot be made, raised as they are (not wrapped, unlike
+      :class:`pyonep.onep.OnepV1`).
     """
 
     def __init__(self, host='m2.exosite.com', port='80', manage_by_cik=True, verbose=False,
@@ -107,7 +116,11 @@ class Provision(object):
                                                curldebug=curldebug)
 
     def close(self):
-        """Close the kept-alive connection, if any. Returns None; the client stays usable."""
+        """Close the kept-alive connection, if any.
+
+        Takes no arguments. Returns None; never raises. The client stays usable: the next
+        request opens a new connection.
+        """
         self._onephttp.close()
 
     def _request(self, path, key, data, method, key_is_cik, extra_headers=None):
@@ -144,11 +157,20 @@ class Provision(object):
     # --- content ---------------------------------------------------------------------------
 
     def content_create(self, key, model, contentid, meta, protected=False):
-        """Create a content entry of a model (``POST /provision/manage/content/<model>/``).
+        """Create a content entry of a model (``POST /provision/manage/content/<model>/``, fields
+        id, meta, protected).
 
-        Arguments: key (vendor key), model, contentid, meta (description text), protected
-        (``protected=true`` is sent unless it is exactly False).
-        Returns a ProvisionResponse.
+        Arguments: key (vendor key: a CIK or a vendor token, see manage_by_cik), model,
+        contentid, meta (description text), protected (``protected=true`` is sent unless it is
+        exactly False).
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 409 when the
+        id already exists) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         fields = [('id', contentid), ('meta', meta)]
         if protected is not False:
@@ -159,17 +181,34 @@ class Provision(object):
         """Download content as a device (``GET /provision/download?vendor=&model=&id=``).
 
         Arguments: cik (the device's CIK, always sent as ``X-Exosite-CIK``), vendor, model,
-        contentid. Returns a ProvisionResponse whose body is the content.
+        contentid.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the body is the content
+        (206 for a partial one); on failure ``isok`` is False, ``status()`` is 400 or more (e.g.
+        403 for an unknown vendor and model pair) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         data = urlencode([('vendor', vendor), ('model', model), ('id', contentid)])
         return self._request(PROVISION_DOWNLOAD, cik, data, 'GET', True)
 
     def content_info(self, key, model, contentid, vendor=None):
-        """Read a content entry's information.
+        """Read a content entry's information. Without vendor:
+        ``GET /provision/manage/content/<model>/<id>`` with a vendor key. With a vendor:
+        ``GET /provision/download?vendor=&model=&id=&info=true`` with the device's key.
 
-        Without vendor: ``GET /provision/manage/content/<model>/<id>`` with a vendor key.
-        With a vendor: ``GET /provision/download?vendor=&model=&id=&info=true`` with the
-        device's key. Arguments: key, model, contentid, vendor. Returns a ProvisionResponse.
+        Arguments: key, model, contentid, vendor (used only when truthy).
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the body is the CSV line
+        ``content-type,byte-size,updated-timestamp,meta,protected``; on failure ``isok`` is
+        False, ``status()`` is 400 or more (e.g. 400 for an unknown model, 404 for an unknown
+        content id) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         if not vendor:
             return self._manage('GET', PROVISION_MANAGE_CONTENT + model + '/' + contentid, key)
@@ -180,22 +219,47 @@ class Provision(object):
     def content_list(self, key, model):
         """List a model's content ids (``GET /provision/manage/content/<model>/``).
 
-        Arguments: key, model. Returns a ProvisionResponse.
+        Arguments: key, model.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the body has one content id
+        per line; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 400 for an
+        unknown model) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('GET', PROVISION_MANAGE_CONTENT + model + '/', key)
 
     def content_remove(self, key, model, contentid):
         """Delete a content entry (``DELETE /provision/manage/content/<model>/<id>``).
 
-        Arguments: key, model, contentid. Returns a ProvisionResponse.
+        Arguments: key, model, contentid.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
+        unknown model or content id) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('DELETE', PROVISION_MANAGE_CONTENT + model + '/' + contentid, key)
 
     def content_upload(self, key, model, contentid, data, mimetype):
-        """Upload a content entry's data (``POST /provision/manage/content/<model>/<id>``).
+        """Upload a content entry's data (``POST /provision/manage/content/<model>/<id>``, the raw
+        data as body).
 
         Arguments: key, model, contentid, data (the raw bytes or text), mimetype (sent as
-        Content-Type). Returns a ProvisionResponse.
+        Content-Type).
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
+        unknown model or content id) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._request(PROVISION_MANAGE_CONTENT + model + '/' + contentid, key, data,
                              'POST', self._manage_by_cik, {'Content-Type': mimetype})
@@ -203,12 +267,20 @@ class Provision(object):
     # --- models ----------------------------------------------------------------------------
 
     def model_create(self, key, model, sharecode, aliases=True, comments=True, historical=True):
-        """Create a client model from a template client (``POST /provision/manage/model/``).
+        """Create a client model from a template client (``POST /provision/manage/model/``, fields
+        model, rid or code, ``options[]``).
 
-        Arguments: key, model (its name), sharecode (the template's RID, or its share code
-        with manage_by_sharecode), aliases, comments, historical (each False sends an
-        ``options[]`` value that leaves that part out of clones).
-        Returns a ProvisionResponse.
+        Arguments: key, model (its name), sharecode (the template's RID, or its share code with
+        manage_by_sharecode), aliases, comments, historical (each False sends an ``options[]``
+        value that leaves that part out of clones).
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 409 when a
+        model of that name exists, 400 for a bad template) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         fields = [('model', model), ('code' if self._manage_by_sharecode else 'rid', sharecode),
                   ('options[]', _model_options(aliases, comments, historical))]
@@ -217,30 +289,65 @@ class Provision(object):
     def model_info(self, key, model):
         """Read a model (``GET /provision/manage/model/<model>``).
 
-        Arguments: key, model. Returns a ProvisionResponse.
+        Arguments: key, model.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the body is the model's
+        description, form-encoded; on failure ``isok`` is False, ``status()`` is 400 or more
+        (e.g. 401 or 403 for a key that may not manage it, 404 for an unknown model) and the
+        body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('GET', PROVISION_MANAGE_MODEL + model, key)
 
     def model_list(self, key):
         """List the vendor's models (``GET /provision/manage/model/``).
 
-        Arguments: key. Returns a ProvisionResponse.
+        Arguments: key.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the body has one model name
+        per line; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 401 for an
+        unknown key, 403 for a CIK without a vendor) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('GET', PROVISION_MANAGE_MODEL, key)
 
     def model_remove(self, key, model):
-        """Delete a model (``DELETE /provision/manage/model/<model>``).
+        """Delete a model (``DELETE /provision/manage/model/<model>``, fields delete=true, model,
+        confirm=true).
 
-        Arguments: key, model. Returns a ProvisionResponse.
+        Arguments: key, model.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 401 or 403
+        for a key that may not manage it, 404 for an unknown model) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('DELETE', PROVISION_MANAGE_MODEL + model, key,
                             [('delete', 'true'), ('model', model), ('confirm', 'true')])
 
     def model_update(self, key, model, clonerid, aliases=True, comments=True, historical=True):
-        """Change a model's template client and options (``PUT /provision/manage/model/<model>``).
+        """Change a model's template client and options (``PUT /provision/manage/model/<model>``,
+        fields rid, ``options[]``).
 
-        Arguments: key, model, clonerid (the template's RID), aliases, comments, historical
-        (as for :meth:`model_create`). Returns a ProvisionResponse.
+        Arguments: key, model, clonerid (the template's RID), aliases, comments, historical (as
+        for :meth:`model_create`).
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 401 or 403
+        for a key that may not manage it, 404 for an unknown model) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         fields = [('rid', clonerid), ('options[]', _model_options(aliases, comments, historical))]
         return self._manage('PUT', PROVISION_MANAGE_MODEL + model, key, fields)
@@ -248,20 +355,36 @@ class Provision(object):
     # --- serial numbers --------------------------------------------------------------------
 
     def serialnumber_activate(self, model, serialnumber, vendor):
-        """Activate a device's serial number (``POST /provision/activate``); the reply body
-        is the device's new CIK.
+        """Activate a device's serial number (``POST /provision/activate``, fields vendor, model,
+        sn); done by the device itself, with no key.
 
-        Arguments: model, serialnumber, vendor. The key header is sent empty.
-        Returns a ProvisionResponse.
+        Arguments: model, serialnumber, vendor. The key header that manage_by_cik picks is sent
+        empty.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the body is the device's
+        new CIK; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
+        unknown serial number, 409 when it is not enabled for activation) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('POST', PROVISION_ACTIVATE, '',
                             [('vendor', vendor), ('model', model), ('sn', serialnumber)])
 
     def serialnumber_add(self, key, model, sn, extra=None):
-        """Add one serial number to a model (``POST /provision/manage/model/<model>/``).
+        """Add one serial number to a model (``POST /provision/manage/model/<model>/``, fields
+        add=true, sn, extra).
 
         Arguments: key, model, sn, extra (extra text; sent only when truthy).
-        Returns a ProvisionResponse.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 409 when the
+        serial number already exists, 404 for an unknown model) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         fields = [('add', 'true'), ('sn', sn)]
         if extra:
@@ -269,55 +392,109 @@ class Provision(object):
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/', key, fields)
 
     def serialnumber_add_batch(self, key, model, sns=[]):
-        """Add several serial numbers (``POST /provision/manage/model/<model>/``, ``sn[]``).
+        """Add several serial numbers (``POST /provision/manage/model/<model>/``, fields add=true,
+        ``sn[]``).
 
-        Arguments: key, model, sns (list of serial numbers). Returns a ProvisionResponse.
+        Arguments: key, model, sns (list of serial numbers).
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 409 when one
+        already exists, 404 for an unknown model) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/', key,
                             [('add', 'true'), ('sn[]', list(sns))])
 
     def serialnumber_add_batch_csv(self, key, model, csv_string):
-        """Add serial numbers from CSV lines ``sn,extra`` (``POST
-        /provision/manage/model/<model>/``, ``Content-Type: text/csv; charset=utf-8``).
+        """Add serial numbers from CSV lines ``sn,extra``
+        (``POST /provision/manage/model/<model>/``, the CSV as body,
+        ``Content-Type: text/csv; charset=utf-8``).
 
-        Arguments: key, model, csv_string. Returns a ProvisionResponse.
+        Arguments: key, model, csv_string.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 409 when one
+        already exists, 404 for an unknown model) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._request(PROVISION_MANAGE_MODEL + model + '/', key, csv_string, 'POST',
                              self._manage_by_cik, {'Content-Type': 'text/csv; charset=utf-8'})
 
     def serialnumber_disable(self, key, model, serialnumber):
-        """Disable a serial number (``POST /provision/manage/model/<model>/<sn>``, disable=true).
+        """Disable a serial number's client (``POST /provision/manage/model/<model>/<sn>``, field
+        disable=true).
 
-        Arguments: key, model, serialnumber. Returns a ProvisionResponse.
+        Arguments: key, model, serialnumber.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
+        unknown model or serial number) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key,
                             [('disable', 'true')])
 
     def serialnumber_enable(self, key, model, serialnumber, owner):
-        """Enable a serial number under an owner client (``POST
-        /provision/manage/model/<model>/<sn>``, enable=true, owner).
+        """Enable a serial number, creating its client from the model under an owner client
+        (``POST /provision/manage/model/<model>/<sn>``, fields enable=true, owner).
 
-        Arguments: key, model, serialnumber, owner (the owner's RID).
-        Returns a ProvisionResponse.
+        Arguments: key, model, serialnumber, owner (the owner client's RID).
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the body is the new
+        client's RID; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
+        unknown model or serial number, 409 when the owner lacks the resources) and the body
+        says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key,
                             [('enable', 'true'), ('owner', owner)])
 
     def serialnumber_info(self, key, model, serialnumber, actvtn_log=False):
-        """Read a serial number's state (``GET /provision/manage/model/<model>/<sn>``).
+        """Read a serial number's state (``GET /provision/manage/model/<model>/<sn>``, plus
+        ``show=log`` for the activation log).
 
-        Arguments: key, model, serialnumber, actvtn_log (truthy adds ``show=log``, the
-        activation log). Returns a ProvisionResponse.
+        Arguments: key, model, serialnumber, actvtn_log (truthy adds ``show=log``).
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the body has CSV lines
+        ``<status>,<rid>,<extra>`` (or the log lines); 204 with an empty body when the serial
+        number is unused; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404
+        for an unknown model or serial number) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         fields = [('show', 'log')] if actvtn_log else []
         return self._manage('GET', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key,
                             fields)
 
     def serialnumber_list(self, key, model, offset=0, limit=1000, status=False):
-        """List a model's serial numbers (``GET /provision/manage/model/<model>/``).
+        """List a model's serial numbers (``GET /provision/manage/model/<model>/``, fields offset,
+        limit, status).
 
-        Arguments: key, model, offset, limit, status (truthy adds ``status=true``).
-        Returns a ProvisionResponse.
+        Arguments: key, model, offset, limit, status (truthy adds ``status=true``, the state of
+        each).
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the body has one CSV line
+        per serial number; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 401
+        or 403 for a key that may not manage it, 404 for an unknown model) and the body says
+        why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         fields = [('offset', offset), ('limit', limit)]
         if status:
@@ -325,20 +502,35 @@ class Provision(object):
         return self._manage('GET', PROVISION_MANAGE_MODEL + model + '/', key, fields)
 
     def serialnumber_reenable(self, key, model, serialnumber):
-        """Re-enable a disabled serial number (``POST /provision/manage/model/<model>/<sn>``,
+        """Re-enable a disabled serial number (``POST /provision/manage/model/<model>/<sn>``, field
         enable=true).
 
-        Arguments: key, model, serialnumber. Returns a ProvisionResponse.
+        Arguments: key, model, serialnumber.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
+        unknown model or serial number) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key,
                             [('enable', 'true')])
 
     def serialnumber_remap(self, key, model, serialnumber, oldsn):
-        """Move a client from an old serial number to a new one (``POST
-        /provision/manage/model/<model>/<sn>``, enable=true, oldsn).
+        """Move a client from an old serial number to a new one
+        (``POST /provision/manage/model/<model>/<sn>``, fields enable=true, oldsn).
 
         Arguments: key, model, serialnumber (the new one), oldsn.
-        Returns a ProvisionResponse.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
+        unknown model or serial number) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key,
                             [('enable', 'true'), ('oldsn', oldsn)])
@@ -346,15 +538,31 @@ class Provision(object):
     def serialnumber_remove(self, key, model, serialnumber):
         """Remove a serial number (``DELETE /provision/manage/model/<model>/<sn>``).
 
-        Arguments: key, model, serialnumber. Returns a ProvisionResponse.
+        Arguments: key, model, serialnumber.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
+        unknown model or serial number) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('DELETE', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key)
 
     def serialnumber_remove_batch(self, key, model, sns):
-        """Remove several serial numbers (``POST /provision/manage/model/<model>/``,
+        """Remove several serial numbers (``POST /provision/manage/model/<model>/``, fields
         remove=true, ``sn[]``).
 
-        Arguments: key, model, sns (list). Returns a ProvisionResponse.
+        Arguments: key, model, sns (list).
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 401 or 403
+        for a key that may not manage it, 404 for an unknown model) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/', key,
                             [('remove', 'true'), ('sn[]', list(sns))])
@@ -362,25 +570,51 @@ class Provision(object):
     # --- vendors ---------------------------------------------------------------------------
 
     def vendor_register(self, key, vendor):
-        """Register a vendor name (``POST /provision/register``, vendor).
+        """Register a vendor name for the key's client (``POST /provision/register``, field
+        vendor).
 
-        Arguments: key, vendor. Returns a ProvisionResponse.
+        Arguments: key, vendor.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 409 when the
+        name is taken or the client already has one, 401 for a key that is no client's CIK) and
+        the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._manage('POST', PROVISION_REGISTER, key, [('vendor', vendor)])
 
     def vendor_show(self, key):
-        """Show the vendor registered for a token (``GET /provision/register``; the key is
-        always sent as ``X-Exosite-Token``).
+        """Show the vendor registered for a key (``GET /provision/register``; the key is always
+        sent as ``X-Exosite-Token``).
 
-        Arguments: key. Returns a ProvisionResponse.
+        Arguments: key.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the body is the vendor name
+        (204 with an empty body when there is none); on failure ``isok`` is False, ``status()``
+        is 400 or more (e.g. 401 for an unknown key) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._request(PROVISION_REGISTER, key, '', 'GET', False)
 
     def vendor_unregister(self, key, vendor):
-        """Unregister a vendor (``POST /provision/register``, delete=true, vendor; the key is
-        always sent as ``X-Exosite-Token``).
+        """Unregister a vendor name (``POST /provision/register``, fields delete=true, vendor; the
+        key is always sent as ``X-Exosite-Token``).
 
-        Arguments: key, vendor. Returns a ProvisionResponse.
+        Arguments: key, vendor.
+
+        Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for a
+        name the key's client does not hold) and the body says why.
+
+        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
+        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
+        the request cannot be made (see :class:`Provision`).
         """
         return self._request(PROVISION_REGISTER, key,
                              urlencode([('delete', 'true'), ('vendor', vendor)]), 'POST', False)
