@@ -8,30 +8,40 @@ catches them all.
 class OneException(Exception):
     """Base class of every pyonep exception.
 
-    Raised as such when a JSON-RPC reply is valid JSON but neither a list of results nor an
-    error object ("Unknown error").
+    Raised as such by the :class:`pyonep.onep.OnepV1` API methods and
+    :meth:`pyonep.onep.OnepV1.send_deferred` when a JSON-RPC reply is valid JSON but neither
+    a list of results nor an error object ("Unknown error").
     """
 
 
 class OnePlatformException(OneException):
     """The One Platform answered with an error, or with a reply that cannot be understood.
 
-    Its message is the platform's error object (as Python text) or names the problem with
-    the reply, e.g. "Exception while parsing JSON response: <body>".
+    Raised by the :class:`pyonep.onep.OnepV1` API methods and
+    :meth:`pyonep.onep.OnepV1.send_deferred`. Its message is the platform's error object (as
+    Python text, e.g. ``{'code': 401, 'message': 'Invalid', 'context': 'auth'}``) or names
+    the problem with the reply, e.g. "Exception while parsing JSON response: <body>".
     """
 
 
 class JsonRPCRequestException(OneException):
     """A JSON-RPC request could not be made (refused, reset, timed out, name not resolved),
-    or there was nothing to send ("No deferred requests to send.")."""
+    or there was nothing to send ("No deferred requests to send.").
+
+    Raised by the :class:`pyonep.onep.OnepV1` API methods and
+    :meth:`pyonep.onep.OnepV1.send_deferred`. The message is "Failed to make http request:
+    <reason>", the reason being the text of the network library's exception.
+    """
 
 
 class JsonRPCResponseException(OneException):
-    """A JSON-RPC response was unusable (kept for programs written for pyonep 0.13.8)."""
+    """A JSON-RPC response was unusable. Never raised by this library: kept so that programs
+    written for pyonep 0.13.8 that import or catch it keep working."""
 
 
 class JsonStringException(OneException):
-    """A JSON string could not be handled (kept for programs written for pyonep 0.13.8)."""
+    """A JSON string could not be handled. Never raised by this library: kept so that
+    programs written for pyonep 0.13.8 that import or catch it keep working."""
 
 
 class ProvisionException(OneException):

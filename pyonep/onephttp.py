@@ -18,7 +18,8 @@ _DEFAULT_LOG = logging.getLogger('pyonep.onephttp')
 def shell_quote(text):
     """Return text between single quotes, safe to paste into a POSIX shell.
 
-    Arguments: text, a string. Each single quote inside becomes ``'\\''``. Returns a string.
+    Arguments: text, a string. Each single quote inside becomes ``'\\''``. Returns a string;
+    raises nothing.
     """
     return "'" + text.replace("'", "'\\''") + "'"
 
@@ -128,9 +129,11 @@ class OneP_Request(object):
         ``requests.Response``. When the request fails and exception_fn returns, returns
         ``(None, None)``.
 
-        Raises: the network library's exception (e.g. ``requests.exceptions.ConnectionError``,
-        ``requests.exceptions.Timeout``) when exception_fn is None. The kept-alive connection
-        is closed first.
+        Raises: the network library's exception (a ``requests.exceptions.RequestException``
+        such as ``requests.exceptions.ConnectionError`` or ``requests.exceptions.Timeout``)
+        when exception_fn is None, else whatever exception_fn raises (OnepV1's raises
+        :class:`pyonep.exceptions.JsonRPCRequestException`). The kept-alive connection is
+        closed first. The HTTP status is not checked: a 4xx or 5xx reply is returned.
         """
         if headers:
             allheaders = dict(self.headers)

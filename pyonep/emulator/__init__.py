@@ -1,13 +1,25 @@
 """pyonep.emulator: a local One Platform for programs and tests written for pyonep.
 
-``Emulator`` runs the platform's JSON-RPC API (and, once built, the provisioning and
-device HTTP APIs) on a loopback port::
+``Emulator`` serves three of the platform's APIs on one loopback port:
+
+- the JSON-RPC API, ``POST /onep:v1/rpc/process`` (:mod:`pyonep.emulator.rpc`), for
+  :class:`pyonep.onep.OnepV1` (:meth:`Emulator.onep`);
+- the provisioning API, ``/provision/...`` (:mod:`pyonep.emulator.provision_api`): vendors
+  and vendor tokens, models, serial numbers, content, groups and model shares, and the
+  device side (serial number activation, content download), for
+  :class:`pyonep.provision.Provision` (:meth:`Emulator.provision`);
+- the device HTTP data API (:mod:`pyonep.emulator.device_api`): ``/onep:v1/stack/alias``
+  reads, writes and long polls, ``/onep:v1/stack/record``, ``/timestamp`` and ``/ip``,
+  for devices that speak plain HTTP.
+
+For example::
 
     from pyonep.emulator import Emulator
 
     with Emulator() as emu:
         onep = emu.onep()
         ok, rid = onep.create(emu.root_cik, 'dataport', {'format': 'integer'})
+        models = emu.provision(manage_by_cik=False).model_list(emu.vendor_token)
 
 On Python 3.8 and newer the server runs in the calling process, in a background thread.
 On older interpreters (Python 2.7, 3.6, 3.7) ``Emulator`` starts ``python -m
@@ -197,7 +209,10 @@ class Emulator(object):
         self._adopt(config)
 
     def stop(self):
-        """Stop serving. Acknowledged writes are kept (in the file when ``db`` is one)."""
+        """Stop serving. Acknowledged writes are kept (in the file when ``db`` is one).
+
+        Returns None; does nothing when not running. Raises nothing of its own.
+        """
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -218,7 +233,8 @@ class Emulator(object):
     def onep(self, **kwargs):
         """Return a :class:`pyonep.onep.OnepV1` pointed at this emulator (plain HTTP).
 
-        Keyword arguments go to OnepV1 (e.g. ``reuseconnection=True``).
+        Keyword arguments go to OnepV1 (e.g. ``reuseconnection=True``). Sends nothing;
+        raises TypeError for an argument OnepV1 does not take.
         """
         from pyonep.onep import OnepV1
         return OnepV1(host=self.host, port=str(self.port), https=False, **kwargs)
@@ -226,7 +242,8 @@ class Emulator(object):
     def provision(self, **kwargs):
         """Return a :class:`pyonep.provision.Provision` pointed at this emulator (plain HTTP).
 
-        Keyword arguments go to Provision.
+        Keyword arguments go to Provision (e.g. ``raise_api_exceptions=True``). Sends
+        nothing; raises TypeError for an argument Provision does not take.
         """
         from pyonep.provision import Provision
         return Provision(host=self.host, port=str(self.port), https=False, **kwargs)
