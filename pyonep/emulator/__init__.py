@@ -68,16 +68,35 @@ def _pyenv_root():
         return os.path.expanduser('~/.pyenv')
 
 
+# What a child interpreter runs: this copy of pyonep (from PACKAGE_PARENT, its first
+# argument) with the child's own requests, six and standard library. PACKAGE_PARENT is not
+# put on the child's PYTHONPATH: when pyonep is installed it is a site-packages directory,
+# and a Python 2 one holds packages that break Python 3 (the typing backport, for one).
+# The second argument is the module to run as __main__, with the remaining arguments.
+_CHILD = (
+    'import sys\n'
+    'if sys.version_info < (3, 8):\n'
+    '    sys.exit("the emulator needs Python 3.8+; %s is Python %s"'
+    ' % (sys.executable, sys.version.split()[0]))\n'
+    'import importlib.machinery, importlib.util, runpy\n'
+    'spec = importlib.machinery.PathFinder.find_spec("pyonep", [sys.argv.pop(1)])\n'
+    'sys.modules["pyonep"] = importlib.util.module_from_spec(spec)\n'
+    'spec.loader.exec_module(sys.modules["pyonep"])\n'
+    'runpy.run_module(sys.argv.pop(1), run_name="__main__", alter_sys=True)\n')
+
+
+def _child_command(python, module, args=()):
+    """Return the command that runs ``python -m module args...`` with this copy of pyonep."""
+    return [python, '-c', _CHILD, PACKAGE_PARENT, module] + list(args)
+
+
 def _runs(path):
     """True when ``path`` is a Python 3.8+ that can import the emulator (pyenv shims may
     refuse to run, and an interpreter without requests and six cannot import pyonep)."""
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join([PACKAGE_PARENT] + [p for p in [env.get('PYTHONPATH')] if p])
-    probe = 'import sys; assert sys.version_info >= (3, 8); import pyonep.emulator.server'
     try:
         with open(os.devnull, 'w') as devnull:
-            return _subprocess.call([path, '-c', probe], stdout=devnull, stderr=devnull,
-                                    env=env) == 0
+            return _subprocess.call(_child_command(path, 'pyonep.emulator.server'),
+                                    stdout=devnull, stderr=devnull) == 0
     except OSError:
         return False
 
@@ -178,19 +197,16 @@ class Emulator(object):
             setattr(self, key, config[key])
 
     def _start_process(self):
-        command = [find_python(), '-m', 'pyonep.emulator', '--host', self.host,
-                   '--port', str(self.port), '--db', self.db]
+        command = _child_command(find_python(), 'pyonep.emulator',
+                                 ['--host', self.host, '--port', str(self.port), '--db', self.db])
         for flag, value in (('--root-cik', self.root_cik), ('--vendor', self.vendor),
                             ('--vendor-token', self.vendor_token)):
             if value is not None:
                 command += [flag, value]
-        env = dict(os.environ)
-        env['PYTHONPATH'] = os.pathsep.join(
-            [PACKAGE_PARENT] + [p for p in [env.get('PYTHONPATH')] if p])
         # stderr goes to a file: a pipe nobody reads could fill up and stall the server
         errors = tempfile.TemporaryFile()
         try:
-            process = _subprocess.Popen(command, stdout=_subprocess.PIPE, stderr=errors, env=env)
+            process = _subprocess.Popen(command, stdout=_subprocess.PIPE, stderr=errors)
         except OSError as exc:
             errors.close()
             raise EmulatorError('cannot run %s: %s' % (command[0], exc))
