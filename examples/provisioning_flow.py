@@ -56,7 +56,9 @@ with platform(__doc__, vendor=True) as p:
          expect_ok=False)
     print('device writes ->', onep.write(device_cik, {'alias': 'temperature'}, 20.5))
     download = provision.content_download(device_cik, p.vendor, model, 'firmware.bin')
-    print('device downloads firmware.bin ->', download.status(), download.response.content)
+    content = download.response.content
+    print('device downloads firmware.bin ->', download.status(),
+          '%d bytes, as uploaded: %s' % (len(content), content == firmware))
 
     show('serialnumber_info (log)', provision.serialnumber_info(token, model, 'TH-001',
                                                                 actvtn_log=True))
