@@ -231,7 +231,6 @@ def test_wrong_cik_gives_a_one_line_error(external):
     assert '401' in result.stderr and 'Traceback' not in result.stderr
 
 
-@needs_emulator
 def installed_pytest_plugins():
     """Return the names of the pytest11 entry points (pytest's plugins) installed here."""
     if sys.version_info >= (3, 10):
@@ -244,6 +243,7 @@ def installed_pytest_plugins():
     return [ep.name for ep in pkg_resources.iter_entry_points('pytest11')]
 
 
+@needs_emulator
 def test_fixture_example_passes_under_pytest():
     assert 'pyonep_emulator' in installed_pytest_plugins(), (
         'the pytest11 entry point of pyonep is missing: install pyonep (pip install -e .)')
