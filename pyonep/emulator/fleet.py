@@ -559,7 +559,7 @@ class Fleet(object):
                 raise FleetError(409, 'serial number %r already has a client' % (sn,))
             if not isinstance(owner, str) or self.platform.client_status(owner) is None:
                 raise FleetError(400, 'owner must be the RID of a client')
-            if not self._below(self.vendor_owner(vendor), owner):
+            if not self.platform.is_below(self.vendor_owner(vendor), owner):
                 raise FleetError(403, "owner is not the vendor's client or one of its descendants")
             options = model['options']
             try:
@@ -572,20 +572,6 @@ class Fleet(object):
             self._exec('UPDATE fleet_sns SET rid=?, enabled_by=? WHERE id=?', rid, vendor, row['id'])
             self.log(model, sn, conn_info, 'enabled')
             return rid
-
-    def _below(self, ancestor, rid):
-        """True when client ``rid`` is ``ancestor`` or in its subtree (asked of the
-        platform as the ancestor, through the root CIK)."""
-        if ancestor is None:
-            return False
-        if ancestor == rid:
-            return True
-        try:
-            status, _ = self.platform.call({'cik': self.platform.root_cik, 'client_id': ancestor},
-                                           'info', [rid, {'basic': True}])
-        except Exception:
-            return False
-        return status == 'ok'
 
     def reenable(self, model, sn, conn_info=''):
         """Give the client of ``sn`` a new CIK and the status ``notactivated`` so that the

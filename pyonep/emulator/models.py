@@ -18,6 +18,8 @@ Interface for the other parts of the emulator (the fleet and device API code use
 - ``platform.regenerate_cik(rid)`` -> new CIK; ``platform.drop(rid)``
 - ``platform.set_client_status(rid, status)`` ('activated', 'notactivated', 'expired');
   ``platform.client_status(rid)``
+- ``platform.is_below(ancestor_rid, rid)`` -> True when ``rid`` is ``ancestor_rid`` or in
+  its subtree
 - ``platform.resolve_sharecode(code)`` -> rid or None
 - ``platform.call(auth, procedure, arguments)`` -> ``(status, result)``: one RPC procedure run
   as ``auth`` (e.g. ``{'cik': ...}``); raises :class:`AuthError` like the RPC endpoint's 401
@@ -293,6 +295,16 @@ class Platform(object):
         row = self._row(rid)
         return row['status'] if row and row['type'] == 'client' else None
 
+    def is_below(self, ancestor_rid, rid):
+        """Tell whether resource ``rid`` is ``ancestor_rid`` itself or in its subtree.
+
+        Arguments: ``ancestor_rid`` and ``rid``, resource IDs (None is allowed and matches
+        nothing). Returns True or False; an unknown (or dropped) ``rid`` is below nothing.
+        Only the ownership tree counts: the statuses and locks of the clients do not.
+        Raises nothing of its own.
+        """
+        return any(r == ancestor_rid for (r,) in self.store.execute(ANCESTORS_SQL, (rid,)))
+
     def resolve_sharecode(self, code):
         """Return the RID a share code was made for, or None for an unknown code."""
         rows = self.store.execute('SELECT rid FROM shares WHERE code=?', (code,))
@@ -366,12 +378,12 @@ class Platform(object):
             raise AuthError('unknown CIK')
         if 'client_id' in auth:
             target = self._row(auth['client_id']) if isinstance(auth['client_id'], str) else None
-            if target is None or target['type'] != 'client' or not self._is_ancestor(rid, target['rid']):
+            if target is None or target['type'] != 'client' or not self.is_below(rid, target['rid']):
                 raise AuthError('client_id is not in the subtree of the CIK')
             return Caller(target['rid'])
         if 'resource_id' in auth:
             target = self._row(auth['resource_id']) if isinstance(auth['resource_id'], str) else None
-            if target is None or target['owner'] is None or not self._is_ancestor(rid, target['rid']):
+            if target is None or target['owner'] is None or not self.is_below(rid, target['rid']):
                 raise AuthError('resource_id is not in the subtree of the CIK')
             return Caller(target['owner'])
         return Caller(rid)
@@ -422,10 +434,6 @@ class Platform(object):
         row['description'] = json.loads(row['description'])
         return row
 
-    def _is_ancestor(self, ancestor, rid):
-        """True when ``ancestor`` is ``rid`` or above it in the tree."""
-        return any(r == ancestor for (r,) in self.store.execute(ANCESTORS_SQL, (rid,)))
-
     def _subtree(self, rid):
         return [r for (r,) in self.store.execute(SUBTREE_SQL, (rid,))]
 
@@ -464,7 +472,7 @@ class Platform(object):
         row = self._row(rid)
         if row is None:
             raise CallError('invalid', 'no such resource')
-        if not self._is_ancestor(caller.rid, rid):
+        if not self.is_below(caller.rid, rid):
             readable = access == 'read' and (row['description'].get('public') or self.store.execute(
                 'SELECT 1 FROM shares WHERE rid=? AND activator=?', (rid, caller.rid)))
             if not readable:
@@ -1183,7 +1191,7 @@ class Platform(object):
         options = self._options(options)
         row = self._resolve(caller, ref, 'move')
         target = self._client_ref(caller, dest, 'move')
-        if row['rid'] == caller.rid or self._is_ancestor(row['rid'], target['rid']):
+        if row['rid'] == caller.rid or self.is_below(row['rid'], target['rid']):
             raise CallError('invalid', 'a resource cannot move itself or into its own subtree')
         conn = self.store.conn
         old_owner = row['owner']
@@ -1528,7 +1536,7 @@ class Platform(object):
             rows = conn.execute('SELECT rid FROM shares WHERE code=?', (code,)).fetchall()
             if not rows:
                 raise CallError('invalid', 'unknown share code')
-            if not self._is_ancestor(caller.rid, rows[0][0]):
+            if not self.is_below(caller.rid, rows[0][0]):
                 raise CallError('noauth', 'not the owner of the shared resource')
             conn.execute('DELETE FROM shares WHERE code=?', (code,))
             return None
@@ -1537,7 +1545,7 @@ class Platform(object):
         if not rows:
             raise CallError('invalid', 'unknown CIK')
         rid, status = rows[0]
-        if rid == caller.rid or not self._is_ancestor(caller.rid, rid):
+        if rid == caller.rid or not self.is_below(caller.rid, rid):
             raise CallError('noauth', 'not the owner of that client')
         conn.execute('UPDATE resources SET cik=?, status=? WHERE rid=?',
                      (new_key(), 'notactivated' if status == 'activated' else status, rid))
@@ -1556,7 +1564,7 @@ class Platform(object):
                                 (code,)).fetchall() if isinstance(code, str) else []
             if not rows or rows[0][1] != 'notactivated':
                 raise CallError('invalid', 'unknown, activated or expired CIK')
-            if rows[0][0] == client['rid'] or not self._is_ancestor(client['rid'], rows[0][0]):
+            if rows[0][0] == client['rid'] or not self.is_below(client['rid'], rows[0][0]):
                 raise CallError('noauth', 'not the owner of that client')
             conn.execute("UPDATE resources SET status='activated' WHERE rid=?", (rows[0][0],))
             return None
@@ -1583,7 +1591,7 @@ class Platform(object):
                                 (code,)).fetchall() if isinstance(code, str) else []
             if not rows:
                 raise CallError('invalid', 'unknown CIK')
-            if rows[0][0] == client['rid'] or not self._is_ancestor(client['rid'], rows[0][0]):
+            if rows[0][0] == client['rid'] or not self.is_below(client['rid'], rows[0][0]):
                 raise CallError('noauth', 'not the owner of that client')
             conn.execute("UPDATE resources SET status='expired' WHERE rid=?", (rows[0][0],))
             return None
@@ -1614,7 +1622,7 @@ class Platform(object):
         granted = {}
         for rid, procedures in permissions.items():
             target = self._resolve(caller, rid, 'grant')
-            if not self._is_ancestor(client, target['rid']):
+            if not self.is_below(client, target['rid']):
                 raise CallError('restricted', 'a token can only reach the subtree of its client')
             granted[target['rid']] = sorted(set(procedures))
         ttl = options.get('ttl')
