@@ -233,14 +233,14 @@ def test_wrong_cik_gives_a_one_line_error(external):
 
 def installed_pytest_plugins():
     """Return the names of the pytest11 entry points (pytest's plugins) installed here."""
-    if sys.version_info >= (3, 10):
+    try:
         from importlib.metadata import entry_points
-        return [ep.name for ep in entry_points().select(group='pytest11')]
-    if sys.version_info >= (3, 8):
-        from importlib.metadata import entry_points
-        return [ep.name for ep in entry_points().get('pytest11', [])]
-    import pkg_resources
-    return [ep.name for ep in pkg_resources.iter_entry_points('pytest11')]
+    except ImportError:  # Python < 3.8: the backport, which pytest itself needs there
+        from importlib_metadata import entry_points
+    found = entry_points()
+    plugins = found.select(group='pytest11') if hasattr(found, 'select') \
+        else found.get('pytest11', [])
+    return [ep.name for ep in plugins]
 
 
 @needs_emulator
