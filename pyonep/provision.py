@@ -168,9 +168,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 409 when the
         id already exists) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         fields = [('id', contentid), ('meta', meta)]
         if protected is not False:
@@ -187,9 +186,8 @@ class Provision(object):
         (206 for a partial one); on failure ``isok`` is False, ``status()`` is 400 or more (e.g.
         403 for an unknown vendor and model pair) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         data = urlencode([('vendor', vendor), ('model', model), ('id', contentid)])
         return self._request(PROVISION_DOWNLOAD, cik, data, 'GET', True)
@@ -206,9 +204,8 @@ class Provision(object):
         False, ``status()`` is 400 or more (e.g. 400 for an unknown model, 404 for an unknown
         content id) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         if not vendor:
             return self._manage('GET', PROVISION_MANAGE_CONTENT + model + '/' + contentid, key)
@@ -225,9 +222,8 @@ class Provision(object):
         per line; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 400 for an
         unknown model) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('GET', PROVISION_MANAGE_CONTENT + model + '/', key)
 
@@ -240,9 +236,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
         unknown model or content id) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('DELETE', PROVISION_MANAGE_CONTENT + model + '/' + contentid, key)
 
@@ -257,9 +252,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
         unknown model or content id) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._request(PROVISION_MANAGE_CONTENT + model + '/' + contentid, key, data,
                              'POST', self._manage_by_cik, {'Content-Type': mimetype})
@@ -278,9 +272,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 409 when a
         model of that name exists, 400 for a bad template) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         fields = [('model', model), ('code' if self._manage_by_sharecode else 'rid', sharecode),
                   ('options[]', _model_options(aliases, comments, historical))]
@@ -296,9 +289,8 @@ class Provision(object):
         (e.g. 401 or 403 for a key that may not manage it, 404 for an unknown model) and the
         body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('GET', PROVISION_MANAGE_MODEL + model, key)
 
@@ -311,9 +303,8 @@ class Provision(object):
         per line; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 401 for an
         unknown key, 403 for a CIK without a vendor) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('GET', PROVISION_MANAGE_MODEL, key)
 
@@ -327,9 +318,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 401 or 403
         for a key that may not manage it, 404 for an unknown model) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('DELETE', PROVISION_MANAGE_MODEL + model, key,
                             [('delete', 'true'), ('model', model), ('confirm', 'true')])
@@ -345,9 +335,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 401 or 403
         for a key that may not manage it, 404 for an unknown model) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         fields = [('rid', clonerid), ('options[]', _model_options(aliases, comments, historical))]
         return self._manage('PUT', PROVISION_MANAGE_MODEL + model, key, fields)
@@ -365,9 +354,8 @@ class Provision(object):
         new CIK; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
         unknown serial number, 409 when it is not enabled for activation) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('POST', PROVISION_ACTIVATE, '',
                             [('vendor', vendor), ('model', model), ('sn', serialnumber)])
@@ -382,9 +370,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 409 when the
         serial number already exists, 404 for an unknown model) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         fields = [('add', 'true'), ('sn', sn)]
         if extra:
@@ -401,9 +388,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 409 when one
         already exists, 404 for an unknown model) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/', key,
                             [('add', 'true'), ('sn[]', list(sns))])
@@ -419,9 +405,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 409 when one
         already exists, 404 for an unknown model) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._request(PROVISION_MANAGE_MODEL + model + '/', key, csv_string, 'POST',
                              self._manage_by_cik, {'Content-Type': 'text/csv; charset=utf-8'})
@@ -436,9 +421,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
         unknown model or serial number) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key,
                             [('disable', 'true')])
@@ -454,9 +438,8 @@ class Provision(object):
         unknown model or serial number, 409 when the owner lacks the resources) and the body
         says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key,
                             [('enable', 'true'), ('owner', owner)])
@@ -472,9 +455,8 @@ class Provision(object):
         number is unused; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404
         for an unknown model or serial number) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         fields = [('show', 'log')] if actvtn_log else []
         return self._manage('GET', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key,
@@ -492,9 +474,8 @@ class Provision(object):
         or 403 for a key that may not manage it, 404 for an unknown model) and the body says
         why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         fields = [('offset', offset), ('limit', limit)]
         if status:
@@ -511,9 +492,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
         unknown model or serial number) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key,
                             [('enable', 'true')])
@@ -528,9 +508,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
         unknown model or serial number) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key,
                             [('enable', 'true'), ('oldsn', oldsn)])
@@ -544,9 +523,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
         unknown model or serial number) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('DELETE', PROVISION_MANAGE_MODEL + model + '/' + serialnumber, key)
 
@@ -560,9 +538,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 401 or 403
         for a key that may not manage it, 404 for an unknown model) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('POST', PROVISION_MANAGE_MODEL + model + '/', key,
                             [('remove', 'true'), ('sn[]', list(sns))])
@@ -580,9 +557,8 @@ class Provision(object):
         name is taken or the client already has one, 401 for a key that is no client's CIK) and
         the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._manage('POST', PROVISION_REGISTER, key, [('vendor', vendor)])
 
@@ -596,9 +572,8 @@ class Provision(object):
         (204 with an empty body when there is none); on failure ``isok`` is False, ``status()``
         is 400 or more (e.g. 401 for an unknown key) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._request(PROVISION_REGISTER, key, '', 'GET', False)
 
@@ -612,9 +587,8 @@ class Provision(object):
         body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for a
         name the key's client does not hold) and the body says why.
 
-        Raises: ProvisionException for a status of 400 or more (only with raise_api_exceptions);
-        requests.exceptions.RequestException (e.g. ConnectionError, Timeout), unwrapped, when
-        the request cannot be made (see :class:`Provision`).
+        Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
+        own RequestException, unwrapped, when the request cannot be made.
         """
         return self._request(PROVISION_REGISTER, key,
                              urlencode([('delete', 'true'), ('vendor', vendor)]), 'POST', False)
