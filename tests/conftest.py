@@ -23,38 +23,35 @@ def server():
         yield srv
 
 
-@pytest.fixture
-def make_onep(server):
-    """Return a factory of OnepV1 clients pointed at ``server`` over plain HTTP."""
-    from pyonep.onep import OnepV1
+def _client_factory(cls, server, **defaults):
+    """Yield a factory of ``cls`` clients pointed at ``server``; close them all afterwards."""
     made = []
 
     def make(**kwargs):
         kwargs.setdefault('host', '127.0.0.1')
         kwargs.setdefault('port', server.port)
-        kwargs.setdefault('https', False)
-        client = OnepV1(**kwargs)
+        for name, value in defaults.items():
+            kwargs.setdefault(name, value)
+        client = cls(**kwargs)
         made.append(client)
         return client
 
     yield make
     for client in made:
         client.close()
+
+
+@pytest.fixture
+def make_onep(server):
+    """Return a factory of OnepV1 clients pointed at ``server`` over plain HTTP."""
+    from pyonep.onep import OnepV1
+    for make in _client_factory(OnepV1, server, https=False):
+        yield make
 
 
 @pytest.fixture
 def make_provision(server):
     """Return a factory of Provision clients pointed at ``server`` over plain HTTP."""
     from pyonep.provision import Provision
-    made = []
-
-    def make(**kwargs):
-        kwargs.setdefault('host', '127.0.0.1')
-        kwargs.setdefault('port', server.port)
-        client = Provision(**kwargs)
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.close()
+    for make in _client_factory(Provision, server):
+        yield make
