@@ -352,8 +352,9 @@ class Platform(object):
         """Return the :class:`Caller` that ``auth`` authenticates as.
 
         Raises :class:`AuthError` for an unknown, revoked, expired or not activated CIK,
-        an unknown or expired token, a ``client_id``/``resource_id`` outside the CIK's
-        subtree, or an auth object of any other shape.
+        an unknown or expired token, a ``client_id`` outside the CIK's subtree, a
+        ``resource_id`` that is not strictly below the CIK's client (the client itself
+        would act as its own owner), or an auth object of any other shape.
         """
         if not isinstance(auth, dict):
             raise AuthError('auth is not an object')
@@ -383,8 +384,8 @@ class Platform(object):
             return Caller(target['rid'])
         if 'resource_id' in auth:
             target = self._row(auth['resource_id']) if isinstance(auth['resource_id'], str) else None
-            if target is None or target['owner'] is None or not self.is_below(rid, target['rid']):
-                raise AuthError('resource_id is not in the subtree of the CIK')
+            if target is None or target['rid'] == rid or not self.is_below(rid, target['rid']):
+                raise AuthError('resource_id is not strictly below the client of the CIK')
             return Caller(target['owner'])
         return Caller(rid)
 

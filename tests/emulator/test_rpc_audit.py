@@ -1,0 +1,23 @@
+"""Audit of the RPC semantics against the platform's RPC document: each test pins a case
+where the emulator once answered differently from what the document says."""
+from rpc_helpers import call, make_client, rpc
+
+
+def test_resource_id_auth_naming_the_cik_own_client_does_not_reach_its_owner(emu, onep, cik):
+    # resource_id auth acts as the owner of a resource strictly below the CIK's client; a
+    # client is not its own ancestor, so naming itself must not make it act as its parent.
+    child, child_cik = make_client(onep, cik)
+    sibling, _ = make_client(onep, cik)
+    auth = {'cik': child_cik, 'resource_id': child}
+    reply = rpc(emu, auth, [{'id': 1, 'procedure': 'info', 'arguments': [sibling, {}]}])
+    assert reply == {'error': {'code': 401, 'message': 'Invalid', 'context': 'auth'}}
+    # a resource strictly below still works: the child's dataport names the child
+    port = call(emu, {'cik': child_cik}, 'create', 'dataport', {'format': 'integer'})['result']
+    reply = call(emu, {'cik': child_cik, 'resource_id': port}, 'lookup', {'alias': ''}, 'alias', '')
+    assert reply == {'status': 'ok', 'result': child}
+
+
+def test_listing_unknown_type_gives_status_error_with_a_message(emu, cik):
+    reply = call(emu, {'cik': cik}, 'listing', {'alias': ''}, ['gizmo'], {})
+    assert reply['status'] == 'error'
+    assert isinstance(reply.get('result'), str) and 'gizmo' in reply['result']
