@@ -417,7 +417,7 @@ class Platform(object):
         finally:
             self._notify()
         if isinstance(result, Partial):
-            return result.status, None
+            return result.status, result.result
         return 'ok', result
 
     # ------------------------------------------------------------ row helpers
@@ -1332,7 +1332,8 @@ class Platform(object):
         """listing [<ResourceID>, types, options] (or the deprecated [types] / [types, options]).
 
         Returns {type: [rid, ...]} (a list of lists, in the order of ``types``, for the
-        deprecated one-argument form). Status 'error' for an unknown type.
+        deprecated one-argument form). Status 'error' for an unknown type, with a message
+        naming it as the result.
         """
         if args and isinstance(args[0], list):
             types, options = self._args(args, 1, 2)
@@ -1346,7 +1347,7 @@ class Platform(object):
             raise ArgumentError('types must be a list')
         bad = [t for t in types if t not in TYPES]
         if bad:
-            raise CallError('error', 'unknown resource types %r' % (bad,))
+            return Partial('error', 'unknown resource types: %s' % ', '.join(map(str, bad)))
         options = self._options(options)
         if not any(options.get(k) for k in ('owned', 'activated', 'aliased', 'public')):
             options = dict(options, owned=True)
@@ -1667,7 +1668,9 @@ class Platform(object):
 
 
 class Partial(object):
-    """A procedure result whose status is not 'ok' but a value (recordbatch's bad entries)."""
+    """A procedure outcome whose status is not 'ok': ``status`` (a string, or recordbatch's
+    list of bad entries) and the ``result`` to send with it (None for none)."""
 
-    def __init__(self, status):
+    def __init__(self, status, result=None):
         self.status = status
+        self.result = result
