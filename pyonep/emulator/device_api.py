@@ -354,18 +354,19 @@ def download(state, request):
     (X-Exosite-CIK): the content ids the device may fetch, one content's info
     (``<type>,<size>,<updated>,<meta>``) or its blob (``Range`` honoured). 401 bad CIK,
     403 when the device is not an activated sn of that vendor/model or the content is
-    protected from it, 404 unknown content. Raises FleetError for these."""
+    protected from it (400 instead for an unknown pair when asking for info), 404 unknown
+    content. Raises FleetError for these."""
     only(request, 'GET')
     _, rid = _auth(state, request)
     fields = Fields(request.query_pairs())
     vendor, model_name = fields.required('vendor'), fields.required('model')
     fleet = state.fleet
-    model, sn = fleet.device_model(vendor, model_name, rid)
-    cid = fields.get('id')
+    cid, info = fields.get('id'), fields.flag('info')
+    model, sn = fleet.device_model(vendor, model_name, rid, missing=400 if cid and info else 403)
     if not cid:
         return csv_response(fleet.authorized_content(model, sn))
     fleet.check_authorized(model, cid, sn)
-    if fields.flag('info'):
+    if info:
         ctype, size, updated, meta, _ = fleet.content_info(model, cid)
         return csv_response([(ctype, size, updated, meta)])
     ctype, data = fleet.content_blob(model, cid)

@@ -645,14 +645,14 @@ class Fleet(object):
             raise FleetError(409, 'serial number %r is not enabled for activation: %s' % (sn, refusal))
         return cik
 
-    def device_model(self, vendor, model_name, rid):
+    def device_model(self, vendor, model_name, rid, missing=403):
         """Return ``(model, sn)`` for the activated device client ``rid`` in ``vendor``'s
-        model; raise :class:`FleetError` 403 when the pair is unknown or ``rid`` is not an
-        activated serial number of it."""
+        model; raise :class:`FleetError` ``missing`` when the pair is unknown, 403 when
+        ``rid`` is not an activated serial number of it."""
         try:
             model = self.model(vendor, model_name)
         except FleetError:
-            raise FleetError(403, 'no such vendor and model')
+            raise FleetError(missing, 'no such vendor and model')
         rows = self._rows('SELECT sn FROM fleet_sns WHERE mid=? AND rid=?', model['mid'], rid)
         if not rows or self._status(rid) != 'activated':
             raise FleetError(403, 'this client is not an activated serial number of the model')

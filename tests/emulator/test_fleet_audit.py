@@ -1,0 +1,33 @@
+"""Findings of an endpoint-by-endpoint audit of the provisioning and device HTTP APIs
+against the platform's documents: each test pins one documented behaviour the emulator
+got wrong before, over real HTTP."""
+import pytest
+
+from fleet_helpers import enable_and_activate, http, setup_model, vendor_headers
+
+
+@pytest.fixture
+def device_cik(emu):
+    """Model m with sn A activated and an unprotected content 'c'; returns A's CIK."""
+    setup_model(emu, 'm', ('A',))
+    _, cik = enable_and_activate(emu, 'm', 'A')
+    reply = http(emu, 'POST', '/provision/manage/content/m/', headers=vendor_headers(emu),
+                 fields=[('id', 'c'), ('meta', 'x')])
+    assert reply.status == 205, reply
+    return cik
+
+
+def device_get(emu, cik, query):
+    return http(emu, 'GET', '/provision/download?' + query, headers={'X-Exosite-CIK': cik})
+
+
+@pytest.mark.parametrize('pair', ['vendor={vendor}&model=nomodel', 'vendor=novendor&model=m'])
+def test_device_content_info_for_an_unknown_vendor_model_pair_is_400(emu, device_cik, pair):
+    pair = pair.format(vendor=emu.vendor)
+    reply = device_get(emu, device_cik, pair + '&id=c&info=true')
+    assert reply.status == 400, reply
+    assert 'model' in reply.text
+    # the list and the blob keep their documented 403 for the same pair
+    assert device_get(emu, device_cik, pair).status == 403
+    assert device_get(emu, device_cik, pair + '&id=c').status == 403
+
