@@ -144,9 +144,9 @@ def blob_response(content_type, data, range_header):
     return Response(206, data[first:last + 1], content_type, headers)
 
 
-def _auth(state, request):
-    """Return ``(cik, rid)`` of the X-Exosite-CIK header; raise FleetError 401 otherwise."""
-    cik = request.header('X-Exosite-CIK')
+def _auth(state, request, header='X-Exosite-CIK'):
+    """Return ``(cik, rid)`` of the CIK in ``header``; raise FleetError 401 otherwise."""
+    cik = request.header(header)
     rid = state.platform.rid_for_cik(cik) if cik else None
     if rid is None:
         raise FleetError(401, 'Unauthorized: X-Exosite-CIK must hold the CIK of an activated client')
@@ -351,13 +351,16 @@ def conn_info(request):
 
 def download(state, request):
     """``GET /provision/download?vendor=&model=[&id=[&info=true]]`` as an activated device
-    (X-Exosite-CIK): the content ids the device may fetch, one content's info
-    (``<type>,<size>,<updated>,<meta>``) or its blob (``Range`` honoured). 401 bad CIK,
+    (its CIK in X-Exosite-CIK, or in X-Exosite-Token when that is absent): the content ids
+    the device may fetch, one content's info (``<type>,<size>,<updated>,<meta>``) or its
+    blob (``Range`` honoured). 401 bad CIK,
     403 when the device is not an activated sn of that vendor/model or the content is
     protected from it (400 instead for an unknown pair when asking for info), 404 unknown
     content. Raises FleetError for these."""
     only(request, 'GET')
-    _, rid = _auth(state, request)
+    # Provision.content_info sends the device's CIK in X-Exosite-Token when managing by token
+    header = 'X-Exosite-CIK' if request.header('X-Exosite-CIK') else 'X-Exosite-Token'
+    _, rid = _auth(state, request, header)
     fields = Fields(request.query_pairs())
     vendor, model_name = fields.required('vendor'), fields.required('model')
     fleet = state.fleet

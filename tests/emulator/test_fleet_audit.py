@@ -31,3 +31,14 @@ def test_device_content_info_for_an_unknown_vendor_model_pair_is_400(emu, device
     assert device_get(emu, device_cik, pair).status == 403
     assert device_get(emu, device_cik, pair + '&id=c').status == 403
 
+
+
+def test_provision_content_info_as_device_works_when_managing_by_token(emu, device_cik):
+    # Provision(manage_by_cik=False).content_info(..., vendor=...) sends the device's CIK
+    # in X-Exosite-Token (WIRE.md); the emulator refused it with 401.
+    prov = emu.provision(manage_by_cik=False)
+    reply = prov.content_info(device_cik, 'm', 'c', vendor=emu.vendor)
+    assert reply.status() == 200, reply.body
+    assert reply.body.split(',')[3] == 'x'
+    bad = prov.content_info('0' * 40, 'm', 'c', vendor=emu.vendor)
+    assert bad.status() == 401
