@@ -1331,8 +1331,8 @@ class Platform(object):
     def proc_listing(self, caller, args):
         """listing [<ResourceID>, types, options] (or the deprecated [types] / [types, options]).
 
-        Returns {type: [rid, ...]} (a list of lists, in the order of ``types``, for the
-        deprecated one-argument form). Status 'error' for an unknown type, with a message
+        Returns {type: [rid, ...]}, or a list of lists in the order of ``types`` when the
+        options are left out (the deprecated form: [types] or [<ResourceID>, types]). Status 'error' for an unknown type, with a message
         naming it as the result.
         """
         if args and isinstance(args[0], list):
@@ -1340,9 +1340,9 @@ class Platform(object):
             client = self._client_ref(caller, {'alias': ''}, 'listing')
             deprecated = len(args) == 1
         else:
-            ref, types, options = self._args(args, 3)
+            ref, types, options = self._args(args, 2, 3)
             client = self._client_ref(caller, ref, 'listing')
-            deprecated = False
+            deprecated = len(args) == 2
         if not isinstance(types, list):
             raise ArgumentError('types must be a list')
         bad = [t for t in types if t not in TYPES]

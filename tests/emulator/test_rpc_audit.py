@@ -21,3 +21,13 @@ def test_listing_unknown_type_gives_status_error_with_a_message(emu, cik):
     reply = call(emu, {'cik': cik}, 'listing', {'alias': ''}, ['gizmo'], {})
     assert reply['status'] == 'error'
     assert isinstance(reply.get('result'), str) and 'gizmo' in reply['result']
+
+
+def test_listing_with_a_resource_but_no_options_gives_the_list_form(emu, cik):
+    # leaving the options out selects the (deprecated) list-of-lists result, whether or not
+    # the client to list is named first
+    port = call(emu, {'cik': cik}, 'create', 'dataport', {'format': 'integer'})['result']
+    reply = call(emu, {'cik': cik}, 'listing', {'alias': ''}, ['datarule', 'dataport'])
+    assert reply == {'status': 'ok', 'result': [[], [port]]}
+    reply = call(emu, {'cik': cik}, 'listing', {'alias': ''}, ['dataport'], {})
+    assert reply == {'status': 'ok', 'result': {'dataport': [port]}}
