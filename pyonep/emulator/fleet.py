@@ -540,7 +540,8 @@ class Fleet(object):
     def activation_log(self, model, sn):
         """Return the activation log of ``sn`` as ``(timestamp, connection info, entry)``
         tuples, oldest first."""
-        self._visible_sn(model, sn)
+        if self._sn(model, sn) is not None or not self.sn_exists(model, sn):
+            self._visible_sn(model, sn)  # 404 unknown sn, 403 another vendor's through a share
         return self._rows('SELECT ts, conn, entry FROM fleet_log WHERE mid=? AND sn=? ORDER BY id',
                           model['mid'], sn)
 
@@ -629,10 +630,10 @@ class Fleet(object):
                 model = self.model(vendor, model_name)
             except FleetError:
                 raise FleetError(404, 'no such vendor and model')
-            row = self._sn(model, sn, materialize=True)
-            if row is None:
+            row = self._sn(model, sn)  # None for an sn only in a range: never enabled
+            if row is None and not self.sn_exists(model, sn):
                 raise FleetError(404, 'no serial number %r in model %r' % (sn, model_name))
-            status = self._status(row['rid'])
+            status = self._status(row['rid'] if row else None)
             if status != 'notactivated':
                 refusal = {'': 'it was never enabled', 'activated': 'it is already activated',
                            'expired': 'it is disabled'}.get(status, status)

@@ -42,3 +42,24 @@ def test_provision_content_info_as_device_works_when_managing_by_token(emu, devi
     assert reply.body.split(',')[3] == 'x'
     bad = prov.content_info('0' * 40, 'm', 'c', vendor=emu.vendor)
     assert bad.status() == 401
+
+
+def test_a_refused_activation_does_not_whitelist_a_range_serial_number(emu):
+    # A device asking to activate an sn that is only in a range (never enabled) is refused
+    # with 409; that must not add the sn to the model's own whitelist (it used to show in
+    # the listing, and stayed whitelisted after the range was deleted).
+    setup_model(emu, 'm', ())
+    ranges = b'{"ranges": [{"format": "base10", "length": 3, "first": 1, "last": 9}]}'
+    json_headers = dict(vendor_headers(emu), **{'Content-Type': 'application/javascript; charset=utf-8'})
+    assert http(emu, 'POST', '/provision/manage/model/m/', ranges, json_headers).status == 205
+    reply = http(emu, 'POST', '/provision/activate',
+                 fields=[('vendor', emu.vendor), ('model', 'm'), ('sn', '005')])
+    assert reply.status == 409, reply
+    listing = http(emu, 'GET', '/provision/manage/model/m/', headers=vendor_headers(emu))
+    assert (listing.status, listing.text) == (200, '')
+    log = http(emu, 'GET', '/provision/manage/model/m/005?show=log', headers=vendor_headers(emu))
+    assert log.status == 200 and log.text.endswith('activation refused: it was never enabled'), log
+    assert http(emu, 'DELETE', '/provision/manage/model/m/', ranges, json_headers).status == 205
+    reply = http(emu, 'POST', '/provision/activate',
+                 fields=[('vendor', emu.vendor), ('model', 'm'), ('sn', '005')])
+    assert reply.status == 404, reply
