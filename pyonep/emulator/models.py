@@ -34,7 +34,8 @@ What is emulated and what is not:
   numbers and numeric strings (not NaN or infinities); ``string`` takes strings (at most
   64 KiB) and numbers (stored as their text). Booleans, null, lists and objects are
   ``invalid`` for every format.
-- Retention ``count`` and ``duration`` (hours) are applied on every write to the resource.
+- Retention ``count`` and ``duration`` (hours) are applied on every write to the resource;
+  they limit what is stored, not what subscribers receive (a count of 0 keeps nothing).
 - Preprocess operations run on every value a resource receives, in order; comparison
   operations give 1 or 0; an operand that is a resource uses that resource's latest value.
 - Subscriptions: a resource receives (through its own preprocess and rule) every value
@@ -735,7 +736,8 @@ class Platform(object):
         conn = self.store.conn
         retention = row['description'].get('retention', {})
         count = retention.get('count', 'infinity')
-        if count == 0:
+        if count == 0:  # nothing is kept, but subscribers still receive the value
+            self._publish(row, ts, value, depth)
             return
         conn.execute('INSERT INTO points (res, ts, value) VALUES (?, ?, ?)', (row['id'], ts, value))
         if count != 'infinity':

@@ -31,3 +31,23 @@ def test_listing_with_a_resource_but_no_options_gives_the_list_form(emu, cik):
     assert reply == {'status': 'ok', 'result': [[], [port]]}
     reply = call(emu, {'cik': cik}, 'listing', {'alias': ''}, ['dataport'], {})
     assert reply == {'status': 'ok', 'result': {'dataport': [port]}}
+
+
+def test_retention_count_zero_keeps_nothing_but_still_publishes(emu, cik):
+    # retention limits what a resource stores, not what it publishes: a subscriber of a
+    # resource that keeps no points still receives every value written to it
+    auth = {'cik': cik}
+    source = call(emu, auth, 'create', 'dataport',
+                  {'format': 'integer', 'retention': {'count': 0}})['result']
+    copy = call(emu, auth, 'create', 'dataport', {'format': 'integer', 'subscribe': source})['result']
+    rule = call(emu, auth, 'create', 'datarule', {
+        'format': 'integer', 'subscribe': source, 'retention': {'count': 0},
+        'rule': {'simple': {'comparison': 'gt', 'constant': 5, 'repeat': True}}})['result']
+    alarm = call(emu, auth, 'create', 'dispatch', {
+        'method': 'email', 'recipient': 'ops@example.com', 'subscribe': rule})['result']
+    assert call(emu, auth, 'write', source, 7) == {'status': 'ok'}
+    assert call(emu, auth, 'read', source, {}) == {'status': 'ok', 'result': []}
+    assert call(emu, auth, 'read', rule, {}) == {'status': 'ok', 'result': []}
+    assert [p[1] for p in call(emu, auth, 'read', copy, {})['result']] == [7]
+    assert [p[1] for p in call(emu, auth, 'read', alarm, {})['result']] == ['emulated']
+    assert [e['message'] for e in emu.platform.dispatch_log(alarm)] == ['1']
