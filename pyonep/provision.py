@@ -233,8 +233,8 @@ class Provision(object):
         Arguments: key, model, contentid.
 
         Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
-        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
-        unknown model or content id) and the body says why.
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 400 for an
+        unknown model, 404 for an unknown content id) and the body says why.
 
         Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
         own RequestException, unwrapped, when the request cannot be made.
@@ -249,8 +249,8 @@ class Provision(object):
         Content-Type).
 
         Returns a ProvisionResponse: on success ``isok`` is True and the status is 205 and the
-        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 404 for an
-        unknown model or content id) and the body says why.
+        body empty; on failure ``isok`` is False, ``status()`` is 400 or more (e.g. 400 for an
+        unknown model, 404 for an unknown content id) and the body says why.
 
         Raises: ProvisionException (status >= 400, with raise_api_exceptions only); requests'
         own RequestException, unwrapped, when the request cannot be made.
