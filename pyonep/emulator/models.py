@@ -1185,7 +1185,8 @@ class Platform(object):
 
     def proc_move(self, caller, args):
         """move [<ResourceID>, <DestinationClientID>, {aliases}]: give a resource a new owner;
-        the old owner's aliases for it move along (``aliases`` true, the default) or go.
+        the old owner's aliases for it move along (``aliases`` true, the default) or go, and
+        former ancestors that no longer reach the moved subtree lose their aliases into it.
 
         Returns None. Status 'invalid' for moving the caller or into the resource's own
         subtree, 'restricted' when either side is out of reach.
@@ -1198,6 +1199,8 @@ class Platform(object):
             raise CallError('invalid', 'a resource cannot move itself or into its own subtree')
         conn = self.store.conn
         old_owner = row['owner']
+        lost = set(r for (r,) in conn.execute(ANCESTORS_SQL, (old_owner,)).fetchall()) - set(
+            r for (r,) in conn.execute(ANCESTORS_SQL, (target['rid'],)).fetchall())
         conn.execute('UPDATE resources SET owner=? WHERE rid=?', (target['rid'], row['rid']))
         for alias, in conn.execute('SELECT alias FROM aliases WHERE client=? AND rid=?',
                                    (old_owner, row['rid'])).fetchall():
@@ -1205,6 +1208,13 @@ class Platform(object):
             if options.get('aliases', True):
                 conn.execute('INSERT OR IGNORE INTO aliases (client, alias, rid) VALUES (?, ?, ?)',
                              (target['rid'], alias, row['rid']))
+        # former ancestors that no longer reach the moved subtree lose their aliases into it
+        moved = self._subtree(row['rid'])
+        for client in lost:
+            for begin in range(0, len(moved), 500):
+                chunk = moved[begin:begin + 500]
+                conn.execute('DELETE FROM aliases WHERE client=? AND rid IN (%s)'
+                             % ','.join('?' * len(chunk)), [client] + chunk)
 
     def proc_update(self, caller, args):
         """update [<ResourceID>, description]: change fields of the description.

@@ -51,3 +51,30 @@ def test_retention_count_zero_keeps_nothing_but_still_publishes(emu, cik):
     assert [p[1] for p in call(emu, auth, 'read', copy, {})['result']] == [7]
     assert [p[1] for p in call(emu, auth, 'read', alarm, {})['result']] == ['emulated']
     assert [e['message'] for e in emu.platform.dispatch_log(alarm)] == ['1']
+
+
+def _client_under(emu, auth):
+    rid = call(emu, auth, 'create', {'alias': ''}, 'client', {})['result']
+    return rid, {'cik': call(emu, auth, 'info', rid, {'key': True})['result']['key']}
+
+
+def test_move_out_of_an_ancestors_reach_deletes_its_now_invalid_aliases(emu, cik):
+    # an ancestor's alias of a resource moved out of its subtree would name a resource it
+    # can no longer reach: the move deletes it (with or without the "aliases" option)
+    root = {'cik': cik}
+    for keep_aliases in (False, True):
+        a, a_auth = _client_under(emu, root)
+        b, _ = _client_under(emu, root)
+        p, p_auth = _client_under(emu, a_auth)
+        port = call(emu, p_auth, 'create', 'dataport', {'format': 'integer'})['result']
+        inner = call(emu, p_auth, 'create', 'dataport', {'format': 'integer'})['result']
+        assert call(emu, a_auth, 'map', 'alias', port, 'far')['status'] == 'ok'
+        assert call(emu, a_auth, 'map', 'alias', p, 'child')['status'] == 'ok'
+        assert call(emu, p_auth, 'map', 'alias', inner, 'near')['status'] == 'ok'
+        assert call(emu, root, 'move', port, b, {'aliases': keep_aliases}) == {'status': 'ok'}
+        assert call(emu, a_auth, 'lookup', {'alias': ''}, 'alias', 'far') == {'status': 'invalid'}
+        assert call(emu, a_auth, 'info', {'alias': ''}, {'aliases': True})['result'] == {
+            'aliases': {p: ['child']}}
+        assert call(emu, a_auth, 'map', 'alias', inner, 'far') == {'status': 'ok'}
+        # aliases that still reach their resource stay
+        assert call(emu, p_auth, 'lookup', {'alias': ''}, 'alias', 'near')['result'] == inner
