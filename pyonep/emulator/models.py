@@ -1106,16 +1106,17 @@ class Platform(object):
         """wait [<ResourceID>, {timeout (ms), since}]: runs outside the store transaction.
 
         Returns ('ok', [timestamp, value]) for the first point after ``since`` (or after the
-        call arrived) or ('expire', None) when ``timeout`` milliseconds pass first.
+        call arrived), ('expire', None) when ``timeout`` milliseconds pass first, or ('error',
+        message) for a timeout or since that is not a number within 64 bits.
         """
         ref, options = self._args(args, 1, 2)
         options = self._options(options)
         timeout = options.get('timeout', 30000)
         since = options.get('since')
+        if not (is_number(timeout) and 0 <= timeout < INT64) or not (
+                since is None or (is_number(since) and -INT64 < since < INT64)):
+            return 'error', 'timeout and since must be numbers within 64 bits'
         try:
-            if not (is_number(timeout) and 0 <= timeout < INT64) or not (
-                    since is None or (is_number(since) and -INT64 < since < INT64)):
-                raise CallError('invalid', 'timeout and since are numbers within 64 bits')
             with self.store.transaction():
                 self._tick()
                 row = self._resolve(caller, ref, 'wait', access='read')

@@ -237,15 +237,15 @@ def test_wait_since_answers_with_the_first_point_after_it(onep, cik):
 
 def test_wait_rejects_a_bad_timeout(onep, cik):
     rid = make_dataport(onep, cik)
-    assert onep.wait(cik, rid, {'timeout': 'long'}) == (False, 'invalid')
+    assert onep.wait(cik, rid, {'timeout': 'long'}) == (False, 'error')
 
 
 def test_wait_rejects_numbers_past_64_bits_and_nan(onep, cik):
     rid = make_dataport(onep, cik)
-    assert onep.wait(cik, rid, {'since': 2 ** 70, 'timeout': 50}) == (False, 'invalid')
-    assert onep.wait(cik, rid, {'since': -2 ** 64, 'timeout': 50}) == (False, 'invalid')
-    assert onep.wait(cik, rid, {'timeout': 2 ** 64}) == (False, 'invalid')
-    assert onep.wait(cik, rid, {'timeout': float('nan')}) == (False, 'invalid')
+    assert onep.wait(cik, rid, {'since': 2 ** 70, 'timeout': 50}) == (False, 'error')
+    assert onep.wait(cik, rid, {'since': -2 ** 64, 'timeout': 50}) == (False, 'error')
+    assert onep.wait(cik, rid, {'timeout': 2 ** 64}) == (False, 'error')
+    assert onep.wait(cik, rid, {'timeout': float('nan')}) == (False, 'error')
 
 
 def test_update_can_subscribe_and_unsubscribe(onep, cik):
