@@ -17,6 +17,11 @@ from pyonep.exceptions import (JsonRPCRequestException, OneException,  # noqa: F
 log = logging.getLogger(__name__)
 
 
+def _request_failed(exc):
+    """Raise the JsonRPCRequestException that stands for a request that could not be made."""
+    raise JsonRPCRequestException('Failed to make http request: %s' % (exc,))
+
+
 class FORMATS(object):
     """Data formats of a dataport: ``STRING``, ``FLOAT`` and ``INTEGER``."""
     STRING = 'string'
@@ -231,11 +236,7 @@ class OnepV1(object):
         if self.logrequests:
             self._loggedrequests.append(jsonreq)
         body = json.dumps(jsonreq)
-
-        def request_failed(exc):
-            raise JsonRPCRequestException('Failed to make http request: %s' % (exc,))
-
-        text, _ = self.onephttp.request('POST', self.url, body, exception_fn=request_failed,
+        text, _ = self.onephttp.request('POST', self.url, body, exception_fn=_request_failed,
                                         notimeout=notimeout)
         try:
             reply = json.loads(text)
