@@ -10,14 +10,13 @@ Routing:
 - ``/onep:v1/stack/...``, ``/timestamp``, ``/ip`` and ``/api:v1/...``:
   ``device_api.handle(state, request)``.
 
-The last two modules are imported when first needed; while a module (or its ``handle``)
-does not exist, its paths answer 404. Every other path answers 404 text.
+Every other path answers 404 text.
 
 The ``state`` object handlers receive (:class:`State`) has these attributes:
 
 - ``store``: the :class:`~pyonep.emulator.store.Store`;
 - ``platform``: the :class:`~pyonep.emulator.models.Platform`;
-- ``fleet``: ``pyonep.emulator.fleet.Fleet(store, platform)`` when that module exists, else None;
+- ``fleet``: the :class:`~pyonep.emulator.fleet.Fleet` over the same store and platform;
 - ``config``: a :class:`Config` with ``host``, ``port``, ``root_cik``, ``vendor`` and
   ``vendor_token`` (``port`` is the real one once the server is bound).
 
@@ -32,7 +31,6 @@ Limits and behaviour that clients can see:
   on the ``pyonep.emulator`` logger; no traceback is ever sent to a client.
 """
 import binascii
-import importlib
 import json
 import logging
 import os
@@ -41,7 +39,8 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from pyonep.emulator import rpc
+from pyonep.emulator import device_api, provision_api, rpc
+from pyonep.emulator.fleet import Fleet
 from pyonep.emulator.models import Platform
 from pyonep.emulator.store import Store
 from pyonep.emulator.web import Request, Response, json_response, text_response
@@ -83,17 +82,6 @@ class State(object):
         self.config = config
 
 
-def _optional_module(name):
-    """Import ``pyonep.emulator.<name>``, or return None while it does not exist."""
-    full = 'pyonep.emulator.' + name
-    try:
-        return importlib.import_module(full)
-    except ImportError as exc:
-        if exc.name != full:
-            raise
-        return None
-
-
 def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=None,
                  vendor_token=None, clock=None):
     """Open (or create) the emulator's database and return its :class:`State`.
@@ -112,11 +100,7 @@ def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=
         store.set_meta('vendor_rid', platform.root_rid)
     config = Config(host, port, platform.root_cik, store.get_meta('vendor'),
                     store.get_meta('vendor_token'))
-    fleet_module = _optional_module('fleet')
-    fleet = None
-    if fleet_module is not None and hasattr(fleet_module, 'Fleet'):
-        fleet = fleet_module.Fleet(store, platform)
-    return State(store, platform, fleet, config)
+    return State(store, platform, Fleet(store, platform), config)
 
 
 def route(state, request):
@@ -132,15 +116,10 @@ def route(state, request):
             return Response(200, b'', 'application/json; charset=utf-8')
         return json_response(reply)
     if path.startswith('/provision/'):
-        module = 'provision_api'
-    elif path.startswith(DEVICE_PREFIXES) or path in DEVICE_PATHS:
-        module = 'device_api'
-    else:
-        return text_response(404, 'Not Found')
-    handler = getattr(_optional_module(module), 'handle', None)
-    if handler is None:
-        return text_response(404, 'Not Found')
-    return handler(state, request)
+        return provision_api.handle(state, request)
+    if path.startswith(DEVICE_PREFIXES) or path in DEVICE_PATHS:
+        return device_api.handle(state, request)
+    return text_response(404, 'Not Found')
 
 
 class Handler(BaseHTTPRequestHandler):
