@@ -33,7 +33,7 @@ import re
 from urllib.parse import urlencode
 
 from pyonep.emulator.fleet import FleetError
-from pyonep.emulator.models import AuthError
+from pyonep.emulator.models import AuthError, Caller
 from pyonep.emulator.web import Response, text_response
 
 CSV_TYPE = 'text/csv; charset=utf-8'
@@ -145,12 +145,13 @@ def blob_response(content_type, data, range_header):
 
 
 def _auth(state, request, header='X-Exosite-CIK'):
-    """Return ``(cik, rid)`` of the CIK in ``header``; raise FleetError 401 otherwise."""
+    """Return the :class:`~pyonep.emulator.models.Caller` of the CIK in ``header``; raise
+    FleetError 401 otherwise."""
     cik = request.header(header)
     rid = state.platform.rid_for_cik(cik) if cik else None
     if rid is None:
         raise FleetError(401, 'Unauthorized: X-Exosite-CIK must hold the CIK of an activated client')
-    return cik, rid
+    return Caller(rid)
 
 
 # ------------------------------------------------------------------ entry point
@@ -185,47 +186,46 @@ def _route(state, request):
 
 
 # ------------------------------------------------------------------ data
-def _lookup(state, cik, alias):
-    try:
-        status, rid = state.platform.call({'cik': cik}, 'lookup', ['alias', alias])
-    except AuthError:
-        raise FleetError(401, 'Unauthorized')
+def _lookup(state, caller, alias):
+    status, rid = _call(state, caller, 'lookup', ['alias', alias])
     return rid if status == 'ok' else None
 
 
-def _call(state, cik, procedure, arguments):
+def _call(state, caller, procedure, arguments):
+    """Run one RPC procedure as the already authenticated caller (401 when the client is
+    gone meanwhile)."""
     try:
-        return state.platform.call({'cik': cik}, procedure, arguments)
+        return state.platform.run(caller, procedure, arguments)
     except AuthError:
         raise FleetError(401, 'Unauthorized')
 
 
 def _alias(state, request):
     only(request, 'GET', 'POST')
-    cik, _ = _auth(state, request)
+    caller = _auth(state, request)
     reads = [name for name, _ in request.query_pairs() if name]
     if request.method == 'POST':
         writes = [(name, value) for name, value in request.form_pairs() if name]
         if not writes and request.body.strip():
             raise FleetError(400, 'the body must be <alias>=<value>&...')
         entries = [[rid, value] for rid, value in
-                   ((_lookup(state, cik, name), value) for name, value in writes) if rid]
+                   ((_lookup(state, caller, name), value) for name, value in writes) if rid]
         if entries:
-            status, _ = _call(state, cik, 'writegroup', [entries])
+            status, _ = _call(state, caller, 'writegroup', [entries])
             if status != 'ok':
                 raise FleetError(400, 'write refused: %s' % status)
         if not reads:
             return Response(204, b'', FORM_TYPE)
     elif request.header('Request-Timeout') is not None:
-        return _long_poll(state, request, cik, reads)
+        return _long_poll(state, request, caller, reads)
     if not reads:
         raise FleetError(400, 'name the aliases to read in the query: ?<alias>&...')
     found = []
     for name in reads:
-        rid = _lookup(state, cik, name)
+        rid = _lookup(state, caller, name)
         if rid is None:
             continue
-        status, points = _call(state, cik, 'read', [rid, {'limit': 1}])
+        status, points = _call(state, caller, 'read', [rid, {'limit': 1}])
         if status == 'ok' and points:
             found.append((name, _text(points[0][1])))
     if not found:
@@ -249,7 +249,7 @@ def _since(header):
         raise FleetError(400, 'If-Modified-Since must be Unix seconds or an HTTP date')
 
 
-def _long_poll(state, request, cik, reads):
+def _long_poll(state, request, caller, reads):
     if len(reads) != 1:
         raise FleetError(400, 'long polling reads exactly one alias')
     try:
@@ -259,13 +259,13 @@ def _long_poll(state, request, cik, reads):
     if not 0 <= timeout <= MAX_POLL_MS:
         raise FleetError(400, 'Request-Timeout must be 0 to %d milliseconds' % MAX_POLL_MS)
     since = _since(request.header('If-Modified-Since'))
-    rid = _lookup(state, cik, reads[0])
+    rid = _lookup(state, caller, reads[0])
     if rid is None:
         return Response(204, b'', FORM_TYPE)
     options = {'timeout': timeout}
     if since is not None:
         options['since'] = since
-    status, point = _call(state, cik, 'wait', [rid, options])
+    status, point = _call(state, caller, 'wait', [rid, options])
     if status == 'expire':
         return Response(304, b'', FORM_TYPE)
     if status != 'ok':
@@ -275,7 +275,7 @@ def _long_poll(state, request, cik, reads):
 
 
 def _record(state, request, alias):
-    cik, _ = _auth(state, request)
+    caller = _auth(state, request)
     series, order = {}, []
     for name, value in request.form_pairs():
         if name == 'alias':
@@ -303,10 +303,10 @@ def _record(state, request, alias):
     if conflicts:
         return Response(409, urlencode(conflicts), FORM_TYPE)
     targets = [(rid, series[name]) for rid, name in
-               ((_lookup(state, cik, name), name) for name in order) if rid and series[name]]
+               ((_lookup(state, caller, name), name) for name in order) if rid and series[name]]
     with state.store.transaction():  # all or nothing: a refusal rolls every alias back
         for rid, entries in targets:
-            status, _ = _call(state, cik, 'record', [rid, entries, {}])
+            status, _ = _call(state, caller, 'record', [rid, entries, {}])
             if status != 'ok':
                 raise FleetError(400, 'record refused: %s' % status)
     return Response(204, b'', FORM_TYPE)
@@ -360,7 +360,7 @@ def download(state, request):
     only(request, 'GET')
     # Provision.content_info sends the device's CIK in X-Exosite-Token when managing by token
     header = 'X-Exosite-CIK' if request.header('X-Exosite-CIK') else 'X-Exosite-Token'
-    _, rid = _auth(state, request, header)
+    rid = _auth(state, request, header).rid
     fields = Fields(request.query_pairs())
     vendor, model_name = fields.required('vendor'), fields.required('model')
     fleet = state.fleet
