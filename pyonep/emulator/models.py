@@ -404,6 +404,7 @@ class Platform(object):
         method = getattr(self, 'proc_' + procedure)
         if procedure == 'wait':
             return method(caller, arguments)
+        changes = self.store.conn.total_changes
         try:
             with self.store.transaction():
                 self._tick()
@@ -416,7 +417,8 @@ class Platform(object):
         except CallError as exc:
             return exc.status, None
         finally:
-            self._notify()
+            if self.store.conn.total_changes != changes:  # wake waiters only for new writes
+                self._notify()
         if isinstance(result, Partial):
             return result.status, result.result
         return 'ok', result
