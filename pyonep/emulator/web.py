@@ -47,10 +47,6 @@ class Request(object):
             return []
         return parse_qsl(text, keep_blank_values=True)
 
-    def params(self):
-        """Return query and form fields together as a list of (name, value) pairs."""
-        return self.query_pairs() + self.form_pairs()
-
 
 class Response(object):
     """What a handler answers: ``status``, ``body`` (bytes), ``content_type`` and extra
