@@ -49,7 +49,7 @@ class OneP_Request(object):
             description.
 
     Settings that requests reads from the environment (proxies, ``REQUESTS_CA_BUNDLE``,
-    ``~/.netrc``) are read once, when the object is made, not on every request.
+    ``~/.netrc``) are read once, at the first request, not on every request.
     One instance may be used from several threads: requests on the kept-alive connection
     take turns.
     """
