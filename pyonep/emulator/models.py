@@ -23,6 +23,9 @@ Interface for the other parts of the emulator (the fleet and device API code use
 - ``platform.resolve_sharecode(code)`` -> rid or None
 - ``platform.call(auth, procedure, arguments)`` -> ``(status, result)``: one RPC procedure run
   as ``auth`` (e.g. ``{'cik': ...}``); raises :class:`AuthError` like the RPC endpoint's 401
+- ``platform.run(Caller(rid), procedure, arguments)``: the same for a caller already
+  authenticated (``Caller(rid)`` is what the CIK of client ``rid`` authenticates as); the
+  device API authenticates once per request and runs its procedures this way
 - ``platform.dispatch_log(rid)`` -> what a dispatch would have sent
 
 What is emulated and what is not:
