@@ -221,7 +221,9 @@ def _alias(state, request):
     if not reads:
         raise FleetError(400, 'name the aliases to read in the query: ?<alias>&...')
     found = []
-    for name in reads:
+    # the platform answers the aliases in the reverse order of the query (exoline's data test
+    # expects float=..&integer=..&string=.. for ?string&integer&float)
+    for name in reversed(reads):
         rid = _lookup(state, caller, name)
         if rid is None:
             continue

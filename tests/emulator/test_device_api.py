@@ -39,7 +39,8 @@ def test_write_read_hybrid(emu, device, clock):
     assert (num, txt) == (5, 'a b&c') and ts_num == ts_txt == int(clock())
     read = send(emu, device, 'GET', ALIAS + '?txt&num&ghost')
     assert read.status == 200
-    assert parse_qsl(read.text) == [('txt', 'a b&c'), ('num', '5')]
+    # reverse order of the query, as the live platform answered (test_live_platform.py)
+    assert parse_qsl(read.text) == [('num', '5'), ('txt', 'a b&c')]
     assert send(emu, device, 'GET', ALIAS + '?ghost').status == 204
     clock.advance(1)
     hybrid = send(emu, device, 'POST', ALIAS + '?num', 'num=6')

@@ -86,7 +86,7 @@ def test_fleet_life(emu, clock):
     assert device_read(emu, cik, 'temp').text == 'temp=21'
     clock.advance(1)
     hybrid = device_write(emu, cik, 'msg=hello', '?temp&msg')
-    assert (hybrid.status, hybrid.text) == (200, 'temp=21&msg=hello')
+    assert (hybrid.status, hybrid.text) == (200, 'msg=hello&temp=21')  # reverse of the query
     assert ok(onep.read(cik, {'alias': 'temp'}, {'limit': 2}))[0][1] == 21
     assert [v for _, v in ok(onep.read(cik, {'alias': 'temp'}, {'limit': 5}))] == [21, 7]
     ok(onep.write(cik, {'alias': 'msg'}, 'from rpc'))
