@@ -71,6 +71,7 @@ CREATE INDEX IF NOT EXISTS fleet_members_member ON fleet_members (mid, type, mem
 
 OPTIONS = ('noaliases', 'nocomments', 'nohistorical')
 RANGE_FORMATS = ('base10', 'base16', 'mac:48', 'mac-48', 'mac.48')
+RANGE_KEYS = ('format', 'length', 'casing', 'first', 'last')
 MEMBER_TYPES = ('sn', 'content', 'group')
 MIN_PAGE, MAX_PAGE, DEFAULT_PAGE = 5, 1000, 5
 MAX_NAME = 256
@@ -137,8 +138,9 @@ def normalize_range(spec):
     """Check one serial number range object and return it with defaults filled in.
 
     A range is ``{"format": "base10"|"base16"|"mac:48"|"mac-48"|"mac.48", "length": n
-    (not for mac formats; 0 means no padding), "casing": "upper"|"lower", "first": n,
-    "last": n}``. Raises :class:`FleetError` (400) for anything else.
+    (not for mac formats; 0 or null means no padding), "casing": "upper"|"lower" (null
+    means lower), "first": n, "last": n}``. exoline sends ``length`` and ``casing`` as null
+    when it has no value for them. Raises :class:`FleetError` (400) for anything else.
     """
     if not isinstance(spec, dict):
         raise FleetError(400, 'each range must be an object')
@@ -157,16 +159,22 @@ def normalize_range(spec):
         if out['last'] >= 1 << 48:
             raise FleetError(400, 'a mac range holds 48-bit numbers')
     else:
-        length = spec.get('length', 0)
+        length = spec.get('length') or 0
         if not isinstance(length, int) or isinstance(length, bool) or not 0 <= length <= 64:
             raise FleetError(400, 'range length must be an integer from 0 to 64')
         out['length'] = length
     if fmt != 'base10':
-        casing = spec.get('casing', 'lower')
+        casing = spec.get('casing') or 'lower'
         if casing not in ('upper', 'lower'):
             raise FleetError(400, 'range casing must be "upper" or "lower"')
         out['casing'] = casing
     return out
+
+
+def posted_range(spec):
+    """Return range ``spec`` (already checked by :func:`normalize_range`) as the platform
+    shows it: the five keys as they were posted, a missing one as None (null)."""
+    return dict((key, spec.get(key)) for key in RANGE_KEYS)
 
 
 def range_sn(spec, number):
@@ -660,26 +668,35 @@ class Fleet(object):
         return model, rows[0][0]
 
     # ------------------------------------------------------------------ ranges
-    def ranges(self, model):
-        """Return ``model``'s serial number ranges (normalized dicts), in order."""
+    def posted_ranges(self, model):
+        """Return ``model``'s serial number ranges as they were posted (see
+        :func:`posted_range`), in order: what ``GET ...?show=ranges`` answers."""
         return [json.loads(r[0]) for r in self._rows('SELECT spec FROM fleet_ranges WHERE mid=? ORDER BY id',
                                                      model['mid'])]
+
+    def ranges(self, model):
+        """Return ``model``'s serial number ranges (normalized dicts), in order."""
+        return [normalize_range(spec) for spec in self.posted_ranges(model)]
 
     def add_ranges(self, model, specs):
         """Add serial number ranges (see :func:`normalize_range`); raise
         :class:`FleetError` 400 for a bad one (nothing is added then)."""
-        specs = [json.dumps(normalize_range(s), sort_keys=True) for s in specs]
+        for spec in specs:
+            normalize_range(spec)
         with self.store.transaction() as conn:
             conn.executemany('INSERT INTO fleet_ranges (mid, spec) VALUES (?, ?)',
-                             [(model['mid'], s) for s in specs])
+                             [(model['mid'], json.dumps(posted_range(s))) for s in specs])
 
     def delete_ranges(self, model, specs):
-        """Delete the ranges equal to those given (after normalizing); others are ignored.
-        Raises :class:`FleetError` 400 for a malformed range."""
-        specs = [json.dumps(normalize_range(s), sort_keys=True) for s in specs]
+        """Delete the ranges equal to one given (compared normalized, so a null length
+        matches a missing one); others are ignored. Raises :class:`FleetError` 400 for a
+        malformed range."""
+        doomed = [normalize_range(s) for s in specs]
         with self.store.transaction() as conn:
-            conn.executemany('DELETE FROM fleet_ranges WHERE mid=? AND spec=?',
-                             [(model['mid'], s) for s in specs])
+            for rid, spec in conn.execute('SELECT id, spec FROM fleet_ranges WHERE mid=?',
+                                          (model['mid'],)).fetchall():
+                if normalize_range(json.loads(spec)) in doomed:
+                    conn.execute('DELETE FROM fleet_ranges WHERE id=?', (rid,))
 
     # ------------------------------------------------------------------ content
     def _content(self, model, cid):

@@ -262,7 +262,8 @@ def _sns(state, request, vendor, name):
     if request.method == 'GET':
         query = _query(request)
         if query.get('show') == 'ranges':
-            return Response(200, json.dumps({'ranges': fleet.ranges(model)}), JS_TYPE)
+            # a bare list, as posted (exoline's provision_sn test ran against the platform)
+            return Response(200, json.dumps(fleet.posted_ranges(model)), JS_TYPE)
         offset, limit = page(query.get('offset'), query.get('limit'))
         rows = fleet.list_sns(model, offset, limit, shared=query.get('shared'))
         if query.flag('status'):
