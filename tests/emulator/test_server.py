@@ -148,13 +148,14 @@ def test_huge_numbers_are_rejected_not_crashed(emu, onep, cik):
     assert onep.write(cik, rid, float('nan')) == (False, 'invalid')
 
 
-def test_deep_nesting_gets_an_error_object(emu, cik):
+def test_deep_nesting_gets_an_error_object(emu, onep, cik):
     depth = 100000
     body = ('{"auth": {"cik": "%s"}, "calls": %s%s}' % (cik, '[' * depth, ']' * depth)).encode()
     error = error_of(emu, body)
     assert error['code'] == 400
+    rid = make_dataport(onep, cik)
     nested = ('{"auth": {"cik": "%s"}, "calls": [{"id": 1, "procedure": "write", "arguments": '
-              '["%s", %s1%s]}]}' % (cik, 'a' * 40, '[' * 500, ']' * 500)).encode()
+              '["%s", %s1%s]}]}' % (cik, rid, '[' * 500, ']' * 500)).encode()
     status, _, text = post(emu, nested)
     assert json.loads(text) == [{'id': 1, 'status': 'invalid'}]
 
