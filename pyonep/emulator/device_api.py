@@ -38,6 +38,10 @@ from pyonep.emulator.web import Response, text_response
 
 CSV_TYPE = 'text/csv; charset=utf-8'
 FORM_TYPE = 'application/x-www-form-urlencoded; charset=utf-8'
+# The data answers (write, read, hybrid, long poll, record) carry no Content-Type, as the
+# document's examples show: a small device (Exosite's Arduino library) reads the status
+# line, the headers and the body into one 200-byte buffer.
+DATA_TYPE = None
 ALIAS_PATHS = ('/onep:v1/stack/alias', '/api:v1/stack/alias')
 MAX_POLL_MS = 300000
 
@@ -215,7 +219,7 @@ def _alias(state, request):
             if status != 'ok':
                 raise FleetError(400, 'write refused: %s' % status)
         if not reads:
-            return Response(204, b'', FORM_TYPE)
+            return Response(204, b'', DATA_TYPE)
     elif request.header('Request-Timeout') is not None:
         return _long_poll(state, request, caller, reads)
     if not reads:
@@ -231,8 +235,8 @@ def _alias(state, request):
         if status == 'ok' and points:
             found.append((name, _text(points[0][1])))
     if not found:
-        return Response(204, b'', FORM_TYPE)
-    return Response(200, urlencode(found), FORM_TYPE)
+        return Response(204, b'', DATA_TYPE)
+    return Response(200, urlencode(found), DATA_TYPE)
 
 
 def _text(value):
@@ -263,16 +267,16 @@ def _long_poll(state, request, caller, reads):
     since = _since(request.header('If-Modified-Since'))
     rid = _lookup(state, caller, reads[0])
     if rid is None:
-        return Response(204, b'', FORM_TYPE)
+        return Response(204, b'', DATA_TYPE)
     options = {'timeout': timeout}
     if since is not None:
         options['since'] = since
     status, point = _call(state, caller, 'wait', [rid, options])
     if status == 'expire':
-        return Response(304, b'', FORM_TYPE)
+        return Response(304, b'', DATA_TYPE)
     if status != 'ok':
         raise FleetError(400, 'cannot wait on %r: %s' % (reads[0], status))
-    return Response(200, urlencode([(reads[0], _text(point[1]))]), FORM_TYPE,
+    return Response(200, urlencode([(reads[0], _text(point[1]))]), DATA_TYPE,
                     [('Last-Modified', email.utils.formatdate(point[0], usegmt=True))])
 
 
@@ -303,7 +307,7 @@ def _record(state, request, alias):
                 break
             seen.add(ts)
     if conflicts:
-        return Response(409, urlencode(conflicts), FORM_TYPE)
+        return Response(409, urlencode(conflicts), DATA_TYPE)
     targets = [(rid, series[name]) for rid, name in
                ((_lookup(state, caller, name), name) for name in order) if rid and series[name]]
     with state.store.transaction():  # all or nothing: a refusal rolls every alias back
@@ -311,7 +315,7 @@ def _record(state, request, alias):
             status, _ = _call(state, caller, 'record', [rid, entries, {}])
             if status != 'ok':
                 raise FleetError(400, 'record refused: %s' % status)
-    return Response(204, b'', FORM_TYPE)
+    return Response(204, b'', DATA_TYPE)
 
 
 def _ip(request):

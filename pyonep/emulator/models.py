@@ -1299,6 +1299,12 @@ class Platform(object):
                     basic['status'] = 'locked' if row['description'].get('locked') else row['status']
                 elif row['type'] == 'dispatch':
                     basic['status'] = 'locked' if row['description'].get('locked') else 'activated'
+                elif 'script' in row['description'].get('rule', {}):
+                    # a script's run state: exoline's script --follow reads basic.status, and
+                    # exoline's diff knows basic.activity. Scripts never run here, so a script
+                    # stays 'running' from its last upload on.
+                    basic['status'] = 'running'
+                    basic['activity'] = [[row['modified'], ['running']]]
                 result['basic'] = basic
             elif key == 'description':
                 result['description'] = row['description']
@@ -1438,10 +1444,13 @@ class Platform(object):
         """usage [<ResourceID>, metric, starttime, endtime] of a client and its subtree.
 
         Returns a number: resource-seconds for an entity metric, a count for a consumable.
-        Status 'invalid' for an unknown metric or a bad window.
+        An ``endtime`` of null means now (exoline's ``usage`` sends null when no end is
+        given). Status 'invalid' for an unknown metric or a bad window.
         """
         ref, metric, start, end = self._args(args, 4)
         row = self._client_ref(caller, ref, 'usage')
+        if end is None:
+            end = self.now()
         if metric not in TYPES + ('share',) + CONSUMABLES:
             raise CallError('invalid', 'unknown metric')
         if not (is_number(start) and is_number(end)) or not -INT64 < start <= end < INT64:
@@ -1534,7 +1543,7 @@ class Platform(object):
     # ---------------------------------------------------------------- shares and keys
     def proc_share(self, caller, args):
         """share [<ResourceID>, {meta, code}]: make a share code (or change the meta of
-        ``code``).
+        ``code``; exoline's ``share --share=<code>`` names it ``share``, which works too).
 
         Returns the 40-hex-digit code. Status 'invalid' for an unknown ``code`` or a meta
         that is not a string.
@@ -1542,6 +1551,8 @@ class Platform(object):
         ref, options = self._args(args, 1, 2)
         options = self._options(options)
         row = self._resolve(caller, ref, 'share')
+        if 'share' in options and 'code' not in options:
+            options = dict(options, code=options['share'])
         meta = options.get('meta', '')
         if not isinstance(meta, str):
             raise CallError('invalid', 'meta must be a string')

@@ -5,7 +5,8 @@ them over HTTP/1.1 with keep-alive, one daemon thread per connection.
 
 Routing:
 
-- ``POST /onep:v1/rpc/process``: the JSON-RPC endpoint (``rpc.py``);
+- ``POST /onep:v1/rpc/process`` (and its older name ``/api:v1/rpc/process``): the
+  JSON-RPC endpoint (``rpc.py``);
 - any path starting with ``/provision/``: ``provision_api.handle(state, request)``;
 - ``/onep:v1/stack/...``, ``/timestamp``, ``/ip`` and ``/api:v1/...``:
   ``device_api.handle(state, request)``.
@@ -51,6 +52,8 @@ MAX_DRAIN = 256 * 1024 * 1024
 MAX_REQUESTS_PER_CONNECTION = 100
 IDLE_TIMEOUT = 120
 RPC_PATH = '/onep:v1/rpc/process'
+# the RPC endpoint's older name, which node-onep and javaonep post to
+RPC_PATHS = (RPC_PATH, '/api:v1/rpc/process')
 DEVICE_PREFIXES = ('/onep:v1/stack/', '/api:v1/')
 DEVICE_PATHS = ('/timestamp', '/ip')
 
@@ -107,7 +110,7 @@ def route(state, request):
     """Answer one :class:`~pyonep.emulator.web.Request` with a
     :class:`~pyonep.emulator.web.Response` (see the module docstring for the routes)."""
     path = request.path
-    if path == RPC_PATH:
+    if path in RPC_PATHS:
         if request.method != 'POST':
             return json_response({'error': rpc.error_object(400, 'Use POST')}, status=405,
                                  headers=[('Allow', 'POST')])
@@ -189,7 +192,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.requests_served >= MAX_REQUESTS_PER_CONNECTION:
             self.close_connection = True
         self.send_response(response.status)
-        self.send_header('Content-Type', response.content_type)
+        if response.content_type:
+            self.send_header('Content-Type', response.content_type)
         self.send_header('Content-Length', str(len(response.body)))
         for name, value in response.headers:
             self.send_header(name, value)

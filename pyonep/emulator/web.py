@@ -39,10 +39,12 @@ class Request(object):
     def form_pairs(self):
         """Return the body's url-encoded form fields as (name, value) pairs, in order.
 
-        A body that is not valid UTF-8 yields no pairs rather than an exception.
+        A body that is not valid UTF-8 yields no pairs rather than an exception. NUL bytes
+        at the end of the body are dropped: C device code sends ``sizeof("alias=5")``
+        bytes, its string's terminator included (Exosite's C library does).
         """
         try:
-            text = self.body.decode('utf-8')
+            text = self.body.rstrip(b'\x00').decode('utf-8')
         except UnicodeDecodeError:
             return []
         return parse_qsl(text, keep_blank_values=True)
@@ -50,7 +52,8 @@ class Request(object):
 
 class Response(object):
     """What a handler answers: ``status``, ``body`` (bytes), ``content_type`` and extra
-    ``headers`` (a list of (name, value) pairs)."""
+    ``headers`` (a list of (name, value) pairs). A ``content_type`` of None sends no
+    Content-Type header."""
 
     def __init__(self, status=200, body=b'', content_type='text/plain; charset=utf-8', headers=None):
         if not isinstance(body, bytes):

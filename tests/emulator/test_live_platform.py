@@ -6,12 +6,13 @@ the same behaviours under "Where the platform differs from its documents". The e
 guarantees stay as they were: the tests also check that no answer opens a door.
 """
 import json
+import socket
 
 import pytest
 
 from pyonep.exceptions import OnePlatformException
 from fleet_helpers import FORM, http, setup_model, vendor_headers
-from rpc_helpers import call, make_client, make_dataport, ok
+from rpc_helpers import call, make_client, make_dataport, ok, post
 
 ALL_LIMITS = ('client', 'dataport', 'datarule', 'disk', 'dispatch', 'email', 'email_bucket',
               'http', 'http_bucket', 'io', 'share', 'sms', 'sms_bucket', 'xmpp', 'xmpp_bucket')
@@ -172,3 +173,91 @@ def test_a_rid_naming_nothing_is_restricted(onep, cik):
     assert onep.write(cik, '0123456789abcdef0123456789abcdef01234567', 1) == (False, 'restricted')
     assert onep.info(cik, 'not a rid', {}) == (False, 'invalid')
     assert onep.info(cik, {'alias': 'ghost'}, {}) == (False, 'invalid')
+
+
+# ---------------------------------------------------------------- beyond exoline's suite
+def test_rpc_answers_on_its_older_path(emu, cik):
+    """node-onep (rpc.js) and javaonep (its examples and unit tests) post JSON-RPC to
+    ``/api:v1/rpc/process``, the path the platform's 2013 documents named; onep-mock
+    answers on both paths."""
+    body = {'auth': {'cik': cik}, 'calls': [{'id': 1, 'procedure': 'lookup',
+                                              'arguments': ['alias', '']}]}
+    old = post(emu, body, path='/api:v1/rpc/process')
+    new = post(emu, body, path='/onep:v1/rpc/process')
+    assert old[0] == new[0] == 200
+    assert json.loads(old[2]) == json.loads(new[2]) == [
+        {'id': 1, 'status': 'ok', 'result': emu.platform.root_rid}]
+
+
+def test_usage_with_a_null_endtime_means_now(onep, cik, clock):
+    """exoline exo.py (usage, get_startend) sends ``null`` as the endtime when no
+    ``--end`` is given or ``--end=now``."""
+    make_dataport(onep, cik)
+    clock.advance(100)
+    start = int(clock()) - 50
+    assert ok(onep.usage(cik, {'alias': ''}, 'dataport', start, None)) == 50
+    assert ok(onep.usage(cik, {'alias': ''}, 'dataport', start, None)) == ok(
+        onep.usage(cik, {'alias': ''}, 'dataport', start, int(clock())))
+    assert onep.usage(cik, {'alias': ''}, 'dataport', None, None) == (False, 'invalid')
+
+
+def test_a_script_has_a_run_status(onep, cik):
+    """exoline exo.py (script --follow) reads ``basic.status`` of a script datarule, and
+    exoline's diff leaves out ``basic.activity``: the platform sent both for scripts
+    (portals.md's script examples show them too)."""
+    script = ok(onep.create(cik, 'datarule', {'format': 'string', 'rule': {'script': 'debug("hi")'}}))
+    basic = ok(onep.info(cik, script, {'basic': True}))['basic']
+    assert basic['status'] == 'running'
+    assert basic['activity'] == [[basic['modified'], ['running']]]
+    port = make_dataport(onep, cik)
+    assert 'status' not in ok(onep.info(cik, port, {'basic': True}))['basic']
+
+
+def test_share_accepts_the_code_as_share(onep, cik):
+    """exoline exo.py (share --share=<code> --meta=...) names the code to update
+    ``share`` in the options."""
+    port = make_dataport(onep, cik)
+    code = ok(onep.share(cik, port, {'meta': 'one'}))
+    assert ok(onep.share(cik, port, {'share': code, 'meta': 'two'})) == code
+    shares = ok(onep.info(cik, port, {'shares': True}))['shares']
+    assert [(s['code'], s['meta']) for s in shares] == [(code, 'two')]
+    assert onep.share(cik, port, {'share': 'f' * 40}) == (False, 'invalid')
+
+
+def test_device_write_with_a_c_string_terminator(emu, onep, cik):
+    """Exosite's C device library documents ``exosite_write("myAlias=5",
+    sizeof("myAlias=5"))``, which sends the string's NUL terminator as the last byte."""
+    make_dataport(onep, cik, 'integer', alias='myAlias')
+    headers = {'X-Exosite-CIK': cik, 'Content-Type': FORM}
+    assert http(emu, 'POST', '/onep:v1/stack/alias', b'myAlias=5\x00', headers=headers).status == 204
+    assert ok(onep.read(cik, {'alias': 'myAlias'}, {}))[0][1] == 5
+    # a NUL anywhere else is still part of the value
+    assert http(emu, 'POST', '/onep:v1/stack/alias', b'myAlias=5\x006', headers=headers).status == 400
+
+
+def test_device_answers_fit_a_small_device_buffer(emu, onep, cik):
+    """Exosite's Arduino library (Exosite.cpp) reads the status line, the headers and the
+    body of an answer into one 200-byte buffer and gives up when it fills. http-data.md's
+    examples show no Content-Type on the data answers, so none is sent."""
+    port = make_dataport(onep, cik, 'string', alias='a')
+    ok(onep.write(cik, port, 'x' * 40))
+    raw = raw_exchange(emu, b'GET /onep:v1/stack/alias?a HTTP/1.1\r\nHost: d\r\n'
+                            b'X-Exosite-CIK: ' + cik.encode() + b'\r\n\r\n')
+    assert raw.startswith(b'HTTP/1.1 200 OK\r\n') and raw.endswith(b'\r\n\r\na=' + b'x' * 40)
+    assert b'content-type' not in raw.lower()
+    assert len(raw) < 200
+
+
+def raw_exchange(emu, request):
+    """Send ``request`` bytes on a fresh connection and return everything answered."""
+    with socket.create_connection((emu.host, emu.port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b''
+        while b'\r\n\r\n' not in data:
+            data += sock.recv(4096)
+        head, _, body = data.partition(b'\r\n\r\n')
+        length = int([line.split(b':')[1] for line in head.split(b'\r\n')
+                      if line.lower().startswith(b'content-length')][0])
+        while len(body) < length:
+            body += sock.recv(4096)
+        return head + b'\r\n\r\n' + body
