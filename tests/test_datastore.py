@@ -289,6 +289,10 @@ def test_create_dataport_and_comment(make, onep, cik):
     isok, info = onep.info(cik, {'alias': 'c'}, {'comments': True})
     assert ['public', 'a note'] in [list(c) for c in info['comments']]
     assert ds.comment('missing', 'public', 'x') is False
+    isok, theirs = onep.create(cik, 'dataport', {'format': 'string'})
+    onep.map(cik, theirs, 'elsewhere')  # mapped by another program: not in our cache
+    assert ds.createDataport('elsewhere', 'string') == (False, 'Alias already existed.')
+    assert len(sent(ds, 'create')) == 2  # c and bad; none for 'elsewhere'
 
 
 def test_stop_force_sends_nothing_and_keeps_the_buffer(make, onep, cik):
