@@ -1,14 +1,10 @@
 """A buffering, caching layer over :class:`pyonep.onep.OnepV1` for one CIK: :class:`Datastore`.
 
-Producer threads hand values to :meth:`Datastore.write` and :meth:`Datastore.record`; a
-background thread sends them every ``interval`` seconds, all live values in one
-``writegroup`` call and the timestamped ones with one ``record`` call per dataport.
-:meth:`Datastore.read` answers from a cache until its entry expires. Dataports are named by
-alias and can be created on first use.
-
-A value the platform cannot be reached for stays buffered and is sent again at the next
-interval; a value the platform refuses is set aside in :meth:`Datastore.rejected` and logged.
-The logger is ``pyonep.datastore``. See the guide page "Buffered access with Datastore".
+Producers hand values to :meth:`Datastore.write` and :meth:`Datastore.record`; a background
+thread sends them every ``interval`` seconds (live values with one ``writegroup``, entries with
+one ``record`` per dataport). :meth:`Datastore.read` answers from a cache until it expires.
+What cannot be sent stays buffered; what the platform refuses goes to
+:meth:`Datastore.rejected`. The logger is ``pyonep.datastore``.
 """
 import json
 import logging
@@ -24,19 +20,14 @@ log = logging.getLogger(__name__)
 
 #: Where a :class:`Datastore` connects when no ``transport`` is given (the keys a
 #: ``transport`` dict may have; one that lacks a key gets it from here).
-transport_config = {'host': 'm2.exosite.com',
-                    'port': '80',
-                    'url': '/onep:v1/rpc/process',
-                    'https': False,
-                    'timeout': 3}
+transport_config = {'host': 'm2.exosite.com', 'port': '80', 'url': '/onep:v1/rpc/process',
+                    'https': False, 'timeout': 3}
 
 #: How a :class:`Datastore` buffers and caches when no ``config`` is given (the keys a
 #: ``config`` dict may have; one that lacks a key gets it from here). ``log_level`` is
 #: accepted and not used, as in pyonep 0.13.8.
-datastore_config = {'write_buffer_size': 1024,
-                    'read_cache_size': 1024,
-                    'read_cache_expire_time': 5,
-                    'log_level': 'debug'}
+datastore_config = {'write_buffer_size': 1024, 'read_cache_size': 1024,
+                    'read_cache_expire_time': 5, 'log_level': 'debug'}
 
 #: Kept so that programs that import it keep working. No Datastore uses it: each instance
 #: has a lock of its own.
@@ -50,6 +41,12 @@ _AUTOCREATE_DEFAULTS = {'format': 'string', 'preprocess': [], 'count': 'infinity
                         'duration': 'infinity', 'visibility': 'parent'}
 
 
+def _description(alias, name, format, preprocess, count, duration, visibility):
+    """Return the description of a new dataport, the keys 0.13.8 sends."""
+    return {'format': format, 'name': alias if name is None else name, 'visibility': visibility,
+            'retention': {'count': count, 'duration': duration}, 'preprocess': preprocess}
+
+
 def _check_alias(alias):
     if not isinstance(alias, string_types):
         raise TypeError('an alias is a string, not %r' % (alias,))
@@ -61,7 +58,8 @@ def _check_value(alias, value):
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise type(exc)('the value for %r cannot be sent as JSON: %s' % (alias, exc))
+        error = TypeError if isinstance(exc, TypeError) else ValueError
+        raise error('the value for %r cannot be sent as JSON: %s' % (alias, exc))
 
 
 def _check_entries(alias, entries):
@@ -181,13 +179,6 @@ class Datastore(object):
                 self._aliasDict[alias] = rid
             return rid, None
 
-    @staticmethod
-    def _description(alias, name, format, preprocess, count, duration, visibility):
-        return {'format': format, 'name': alias if name is None else name,
-                'visibility': visibility,
-                'retention': {'count': count, 'duration': duration},
-                'preprocess': preprocess}
-
     def _resolve(self, alias):
         """Return ``(rid, None)`` for alias, creating its dataport when autocreate is on, or
         ``(None, reason)``. Raises what OnepV1 raises when a request fails."""
@@ -197,7 +188,7 @@ class Datastore(object):
         if not self._auto:
             return None, 'no dataport has the alias %r' % (alias,)
         auto = self._auto
-        rid, status = self._create(alias, self._description(
+        rid, status = self._create(alias, _description(
             alias, None, auto['format'], auto['preprocess'], auto['count'], auto['duration'],
             auto['visibility']))
         if rid is None:
@@ -407,8 +398,8 @@ class Datastore(object):
         """
         if self._lookup(alias) is not None:
             return False, 'Alias already existed.'
-        rid, status = self._create(alias, self._description(alias, name, format, preprocess,
-                                                            count, duration, visibility))
+        rid, status = self._create(alias, _description(alias, name, format, preprocess, count,
+                                                       duration, visibility))
         if rid is None:
             return False, 'Failed to create Dataport.'
         if status == 'exists':

@@ -114,7 +114,8 @@ def test_producer_threads_lose_and_duplicate_nothing(make, onep, cik):
     assert ds.join(60)
     assert ds.bufferCount() == 0 and ds.rejected() == [] and ds.lastError() is None
     shared = points(onep, cik, 'shared')
-    assert sorted(v for _, v in shared) == sorted(n * 1000 + i for n in range(4) for i in range(150))
+    expected = sorted(n * 1000 + i for n in range(4) for i in range(150))
+    assert sorted(v for _, v in shared) == expected
     assert all(t == 1000000 + v for t, v in shared)
     for n in range(4):
         values = [v for _, v in points(onep, cik, 'w%d' % n)]
