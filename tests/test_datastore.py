@@ -433,6 +433,14 @@ def test_bad_input_is_refused_at_the_call(make, call, error):
     assert sent(ds) == []
 
 
+def test_undecodable_bytes_are_refused_with_a_clear_message(make):
+    ds = make(autocreate=True)
+    # Python 2: bytes that are not UTF-8 (UnicodeDecodeError); Python 3: bytes (TypeError)
+    with pytest.raises((TypeError, ValueError), match="the value for 'a' cannot be sent as JSON"):
+        ds.write('a', b'\xff')
+    assert ds.bufferCount() == 0
+
+
 def test_transport_and_config_defaults():
     assert transport_config == {'host': 'm2.exosite.com', 'port': '80',
                                 'url': '/onep:v1/rpc/process', 'https': False, 'timeout': 3}
