@@ -66,6 +66,12 @@ def urlencode(pairs):
     return _urlencode(flat)
 
 
+try:
+    from time import monotonic
+except ImportError:  # Python 2.7 has no monotonic clock in the standard library
+    from time import time as monotonic
+
+
 def native_str(text):
     """Return text as the interpreter's native str (UTF-8 bytes on Python 2)."""
     if PY2 and isinstance(text, text_type):
@@ -74,4 +80,4 @@ def native_str(text):
 
 
 __all__ = ['PY2', 'text_type', 'string_types', 'DICTS_KEEP_ORDER', 'rpc_call', 'rpc_request', 'ordered',
-           'urlencode', 'native_str', 'quote']
+           'urlencode', 'native_str', 'quote', 'monotonic']

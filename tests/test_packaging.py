@@ -34,7 +34,8 @@ def test_version_is_where_setup_reads_it():
 
 def test_library_modules_avoid_python3_only_syntax():
     """The library must parse on Python 2.7: no f-strings, no annotations."""
-    for name in ('__init__', '_compat', 'exceptions', 'onephttp', 'onep', 'provision'):
+    for name in ('__init__', '_compat', 'exceptions', 'onephttp', 'onep', 'provision',
+                 'datastore'):
         source = read('pyonep/%s.py' % name)
         assert not re.search(r"""(^|[^\w])f['"]""", source), name
         assert not re.search(r'def \w+\([^)]*:\s*\w+[^)]*\)\s*->', source), name
@@ -55,7 +56,8 @@ def test_pip_install_into_a_fresh_venv(tmp_path):
     subprocess.check_call([python, '-m', 'pip', 'install', '-q', source])
     out = subprocess.check_output(
         [python, '-c', 'import pyonep, pyonep.onep, pyonep.provision, pyonep.onephttp, '
-                       'pyonep.exceptions; print(pyonep.__version__); print(pyonep.__file__)'],
+                       'pyonep.exceptions, pyonep.datastore; print(pyonep.__version__); '
+                       'print(pyonep.__file__)'],
         cwd=str(tmp_path)).decode('utf-8').split()
     import pyonep
     assert out[0] == pyonep.__version__
