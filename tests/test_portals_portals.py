@@ -56,23 +56,17 @@ def prompts(monkeypatch):
     return asked, answers
 
 
-@pytest.fixture
-def aimed(monkeypatch, server):
-    """Make every Portals object send to ``server``: login_to_portal builds its own."""
-    init = Portals.__init__
-
-    def make(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        self.set_portals_url('http://%s%s' % (server.host, PREFIX))
-    monkeypatch.setattr(Portals, '__init__', make)
+def at(server):
+    """The base URL of the Portals API on ``server``."""
+    return 'http://%s%s' % (server.host, PREFIX)
 
 
 # Logging in.
 
-def test_interactive_login_asks_for_everything(domain, aimed, prompts, capsys):
+def test_interactive_login_asks_for_everything(domain, prompts, capsys):
     asked, answers = prompts
     answers.extend([DOMAIN, 'My Portal', USER, PASSWORD])
-    token, portals = Portals.login_to_portal()
+    token, portals = Portals.login_to_portal(portals_url=at(domain))
     assert asked == ['Enter domain: ', 'Enter name of Portal: ', 'Enter username: ',
                      'Enter User Password: ']
     assert capsys.readouterr().out == '\n'
@@ -83,60 +77,66 @@ def test_interactive_login_asks_for_everything(domain, aimed, prompts, capsys):
     assert all(r.headers['authorization'] == BASIC for r in domain.requests)
 
 
-def test_login_with_a_password_asks_nothing(domain, aimed, prompts):
+def test_login_with_a_password_asks_nothing(domain, prompts):
     asked, _ = prompts
-    token, portals = Portals.login_to_portal(DOMAIN, 'My Portal', USER, PASSWORD)
+    token, portals = Portals.login_to_portal(DOMAIN, 'My Portal', USER, PASSWORD,
+                                             portals_url=at(domain))
     assert asked == [] and token == TOKEN_BODY
     assert portals.auth() is not None and portals.portal_id() == '200'
     assert summary(domain.requests) == [('GET', '/users/_this/token', '')] + LOOKUP
     assert all(r.headers['authorization'] == BASIC for r in domain.requests)
 
 
-def test_login_with_a_token_uses_it_and_asks_for_no_other(domain, aimed, prompts):
-    token, portals = Portals.login_to_portal(DOMAIN, 'My Portal', USER, 'tok', use_token=True)
+def test_login_with_a_token_uses_it_and_asks_for_no_other(domain, prompts):
+    token, portals = Portals.login_to_portal(DOMAIN, 'My Portal', USER, 'tok', use_token=True,
+                                             portals_url=at(domain))
     assert token == 'tok' and portals.auth() is None
     assert summary(domain.requests) == LOOKUP
     assert all(r.headers['authorization'] == 'Token tok' for r in domain.requests)
 
 
-def test_login_with_a_token_and_portal_id_sends_nothing(domain, aimed, prompts):
+def test_login_with_a_token_and_portal_id_sends_nothing(domain, prompts):
     token, portals = Portals.login_to_portal(DOMAIN, 'My Portal', USER, 'tok', use_token=True,
-                                             portal_id='200')
+                                             portal_id='200', portals_url=at(domain))
     assert (token, portals.portal_id(), portals.portal_cik()) == ('tok', '200', None)
     assert domain.requests == []
 
 
-def test_login_with_use_token_but_no_credential_asks_for_the_password(domain, aimed, prompts):
+def test_login_with_use_token_but_no_credential_asks_for_the_password(domain, prompts):
     asked, answers = prompts
     answers.append(PASSWORD)
-    token, portals = Portals.login_to_portal(DOMAIN, 'My Portal', USER, use_token=True)
+    token, portals = Portals.login_to_portal(DOMAIN, 'My Portal', USER, use_token=True,
+                                             portals_url=at(domain))
     assert asked == ['Enter User Password: '] and token == TOKEN_BODY
     assert domain.requests[0].headers['authorization'] == BASIC
 
 
-def test_login_with_get_devices_fetches_them(domain, aimed):
-    Portals.login_to_portal(DOMAIN, 'My Portal', USER, 'tok', use_token=True, get_devices=True)
+def test_login_with_get_devices_fetches_them(domain):
+    Portals.login_to_portal(DOMAIN, 'My Portal', USER, 'tok', use_token=True, get_devices=True,
+                            portals_url=at(domain))
     assert summary(domain.requests)[:3] == LOOKUP
     assert bulk(summary(domain.requests)) == [('GET', '/users/_this/devices/[rid1,rid2]', '')]
 
 
-def test_login_to_an_unknown_portal_selects_none(domain, aimed):
-    token, portals = Portals.login_to_portal(DOMAIN, 'Nope', USER, 'tok', use_token=True)
+def test_login_to_an_unknown_portal_selects_none(domain):
+    token, portals = Portals.login_to_portal(DOMAIN, 'Nope', USER, 'tok', use_token=True,
+                                             portals_url=at(domain))
     assert (token, portals.portal_id(), portals.portal_cik()) == ('tok', None, None)
 
 
-def test_login_of_a_subclass_returns_the_subclass(domain, aimed):
+def test_login_of_a_subclass_returns_the_subclass(domain):
     """0.13.8 defect: it always made a plain Portals."""
     class Mine(Portals):
         pass
-    assert isinstance(Mine.login_to_portal(DOMAIN, 'My Portal', USER, 't', True)[1], Mine)
+    assert isinstance(Mine.login_to_portal(DOMAIN, 'My Portal', USER, 't', True,
+                                            portals_url=at(domain))[1], Mine)
 
 
-def test_login_with_a_wrong_password_raises_http_error(server, aimed, capsys):
+def test_login_with_a_wrong_password_raises_http_error(server, capsys):
     import requests
     server.reply = lambda r: json_reply({'error': 'auth'}, status=401)
     with pytest.raises(requests.exceptions.HTTPError):
-        Portals.login_to_portal(DOMAIN, 'My Portal', USER, 'wrong')
+        Portals.login_to_portal(DOMAIN, 'My Portal', USER, 'wrong', portals_url=at(server))
     assert 'get_user_token: Something went wrong: <401>: Unauthorized' in capsys.readouterr().out
 
 
@@ -144,12 +144,7 @@ LOGIN_SCRIPT = '''
 import sys
 sys.path.insert(0, sys.argv[1])
 from pyonep.portals import Portals
-init = Portals.__init__
-def aimed(self, *args, **kwargs):
-    init(self, *args, **kwargs)
-    self.set_portals_url(sys.argv[2])
-Portals.__init__ = aimed
-token, portals = Portals.login_to_portal()
+token, portals = Portals.login_to_portal(portals_url=sys.argv[2])
 print('RESULT %s %s %s' % (token, portals.portal_id(), portals.portal_cik()))
 '''
 
@@ -162,7 +157,7 @@ def test_interactive_login_reads_the_terminal_answers_from_stdin(domain, tmp_pat
     with open(script, 'w') as f:
         f.write(LOGIN_SCRIPT)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.Popen([sys.executable, script, root, 'http://%s%s' % (domain.host, PREFIX)],
+    proc = subprocess.Popen([sys.executable, script, root, at(domain)],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, preexec_fn=os.setsid)
     out, err = proc.communicate(('%s\nMy Portal\n%s\n%s\n' % (DOMAIN, USER, PASSWORD)).encode())

@@ -55,7 +55,8 @@ class Portals(Endpoints):
 
     @classmethod
     def login_to_portal(cls, domain=None, portal_name=None, user=None, credential=None,
-                        use_token=False, portal_id=None, get_devices=False, debug=False):
+                        use_token=False, portal_id=None, get_devices=False, debug=False,
+                        portals_url=None):
         """Log a user in and select a portal; return ``(token, portals_object)``.
 
         Arguments:
@@ -70,6 +71,9 @@ class Portals(Endpoints):
             get_devices: True also fetches the portal's devices
                 (:meth:`map_aliases_to_device_objects`); the result is not kept.
             debug: as for :class:`Portals`.
+            portals_url: where the Portals API is, when not at
+                ``https://<domain>/api/portals/v1`` (see :meth:`set_portals_url`); used from
+                the first request on. Not in pyonep 0.13.8.
 
         With a password (asked for or given), the token comes from :meth:`get_user_token`
         (a JSON string, quotes included) and the object keeps using the password. With a
@@ -84,15 +88,15 @@ class Portals(Endpoints):
             user = _input('Enter username: ')
         if credential is None:
             portals = cls(domain=domain, portal_name=portal_name, user=user, debug=debug)
-            token = portals.get_user_token()
-        elif not use_token:
-            portals = cls(domain=domain, portal_name=portal_name, user=user, auth=credential,
-                          debug=debug)
-            token = portals.get_user_token()
         else:
             portals = cls(domain=domain, portal_name=portal_name, user=user, auth=credential,
-                          use_token=True, debug=debug)
+                          use_token=use_token, debug=debug)
+        if portals_url is not None:
+            portals.set_portals_url(portals_url)
+        if credential is not None and use_token:
             token = credential
+        else:
+            token = portals.get_user_token()
         if portal_id is None:
             portals.get_portal_by_name(portals.portal_name())
         else:

@@ -80,10 +80,10 @@ class Domain(object):
         if use_token:
             if not isinstance(auth, string_types):
                 raise ValueError('use_token=True needs the token as auth, got %r' % (auth,))
-            self._headers = {'Authorization': 'Token ' + auth}
+            self._auth_headers = {'Authorization': 'Token ' + auth}
             self._auth = None
         else:
-            self._headers = {}
+            self._auth_headers = {}
             self._auth = HTTPBasicAuth(user, auth)
         self._domain_url = 'https://' + domain
         self._user_agent = 'Portals-Bindings-v{0}'.format(VERSION)
@@ -118,7 +118,7 @@ class Domain(object):
         """Return the dict of headers added to every request: ``{'Authorization': 'Token
         <token>'}`` with a token, else empty. It is the object's own dict: a header put in
         it goes with every later request."""
-        return self._headers
+        return self._auth_headers
 
 
 class Endpoints(Domain):
@@ -206,7 +206,7 @@ class Endpoints(Domain):
 
     # The HTTP exchange, shared by every method.
 
-    def _headers(self, kind):
+    def _request_headers(self, kind):
         headers = {'User-Agent': self.user_agent()}
         if kind == LOGIN:
             headers['Host'] = self.domain()
@@ -219,7 +219,7 @@ class Endpoints(Domain):
     def _send(self, method, path, kind, body=None):
         """Send one request to ``<portals_url><path>`` and return the requests.Response."""
         return requests.request(method, self.portals_url() + path, data=body,
-                                headers=self._headers(kind), auth=self.auth(),
+                                headers=self._request_headers(kind), auth=self.auth(),
                                 timeout=self.timeout())
 
     @staticmethod
