@@ -542,7 +542,8 @@ class Portals(object):
             conn.execute('INSERT OR REPLACE INTO portals_devices (rid, type, vendor, model, sn) '
                          'VALUES (?, ?, ?, ?, ?)', (rid, dtype, vendor, model, sn))
             taken = set(self._aliases(portal))
-            alias = next(a for a in (sn, '%s:%s' % (model, sn), rid) if a and a not in taken)
+            candidates = (sn, '%s:%s' % (model, sn)) if sn else ()
+            alias = next(a for a in candidates + (rid,) if a not in taken)
             self.platform.run(Caller(portal['rid']), 'map', ['alias', rid, alias])
             self.users.grant(caller, '___admin', 'Device', rid)
         return rid

@@ -114,7 +114,11 @@ def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=
         store.set_meta('vendor_token', vendor_token or binascii.hexlify(os.urandom(20)).decode())
         store.set_meta('vendor_rid', platform.root_rid)
     fleet = Fleet(store, platform)
-    portals = Portals(store, platform, fleet, portals_domain, portals_user, portals_password)
+    try:
+        portals = Portals(store, platform, fleet, portals_domain, portals_user, portals_password)
+    except ValueError:
+        store.close()
+        raise
     config = Config(host, port, platform.root_cik, store.get_meta('vendor'),
                     store.get_meta('vendor_token'), portals.config())
     return State(store, platform, fleet, config, portals)
