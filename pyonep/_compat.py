@@ -7,6 +7,7 @@ import sys
 from collections import OrderedDict
 
 import six
+from six.moves import http_client, input as read_input
 from six.moves.urllib.parse import quote, urlencode as _urlencode
 
 PY2 = six.PY2
@@ -73,5 +74,7 @@ def native_str(text):
     return text
 
 
+# read_input: the prompt function (raw_input on Python 2, input on 3). http_client: the
+# standard library's HTTP module (httplib on 2, http.client on 3).
 __all__ = ['PY2', 'text_type', 'string_types', 'DICTS_KEEP_ORDER', 'rpc_call', 'rpc_request', 'ordered',
-           'urlencode', 'native_str', 'quote']
+           'urlencode', 'native_str', 'quote', 'read_input', 'http_client']

@@ -44,6 +44,20 @@ class JsonStringException(OneException):
     programs written for pyonep 0.13.8 that import or catch it keep working."""
 
 
+class PortalsResponseException(OneException, ValueError):
+    """A Portals API reply had a success status but could not be used: its body is not JSON,
+    or it lacks a field the method needs (e.g. a portal object without ``info.key``).
+
+    Raised by the :mod:`pyonep.portals` methods. It is also a ``ValueError``, the exception
+    that pyonep 0.13.8 let escape for a body that is not JSON, so handlers written for 0.13.8
+    still catch it. Attribute ``response``: the ``requests.Response`` of the reply.
+    """
+
+    def __init__(self, message, response=None):
+        OneException.__init__(self, message)
+        self.response = response
+
+
 class ProvisionException(OneException):
     """A provisioning request got an HTTP status of 400 or more.
 

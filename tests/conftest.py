@@ -55,3 +55,21 @@ def make_provision(server):
     from pyonep.provision import Provision
     for make in _client_factory(Provision, server):
         yield make
+
+
+@pytest.fixture
+def make_portals(server):
+    """Return a factory of Portals objects for domain ``mydomain.exosite.com``, portal
+    ``My Portal``, user ``me@example.com`` and password ``secret`` (keyword arguments
+    override them), whose requests go to ``server`` under ``/api/portals/v1``."""
+    from pyonep.portals import Portals
+
+    def make(**kwargs):
+        kwargs.setdefault('domain', 'mydomain.exosite.com')
+        kwargs.setdefault('portal_name', 'My Portal')
+        kwargs.setdefault('user', 'me@example.com')
+        kwargs.setdefault('auth', 'secret')
+        portals = Portals(**kwargs)
+        portals.set_portals_url('http://%s/api/portals/v1' % server.host)
+        return portals
+    return make

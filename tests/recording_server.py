@@ -9,6 +9,10 @@ with scripted replies. Runs on Python 2.7 and 3.x (stdlib only, plus six).
 
 ``server.reply`` is a callable taking the recorded request and returning a :class:`Reply`;
 set it to script any answer (bad bodies, delays, a connection reset mid-reply...).
+A :class:`Routes` is such a callable that answers by method and path, for REST APIs such as
+Portals:
+
+    server.reply = Routes({('GET', '/api/portals/v1/portals'): json_reply([{'id': '1'}])})
 """
 import json
 import socket
@@ -70,6 +74,53 @@ def default_reply(request):
     if request.path.startswith('/onep:v1/rpc'):
         return rpc_echo(request)
     return Reply(body='ok', headers={'Content-Type': 'text/plain; charset=utf-8'})
+
+
+def json_reply(value, status=200, headers=None):
+    """Return a :class:`Reply` whose body is ``value`` encoded as JSON."""
+    return Reply(status=status, body=json.dumps(value), headers=headers)
+
+
+class Routes(object):
+    """A reply callable that answers each request by its method and path (query left out).
+
+    Arguments: routes, a dict ``{(method, path): answer}``, where an answer is a
+    :class:`Reply` or a callable taking the :class:`Recorded` request and returning one;
+    prefix, put before every path given (e.g. ``'/api/portals/v1'``). A path ending in
+    ``*`` matches every path that starts with the rest of it (exact paths win). A request
+    with no route gets 404 with a JSON error naming it, so a test sees what it forgot to
+    script; ``routes.unmatched`` lists those requests.
+    """
+
+    def __init__(self, routes=None, prefix=''):
+        self.prefix = prefix
+        self.routes = {}
+        self.unmatched = []
+        for (method, path), answer in (routes or {}).items():
+            self.add(method, path, answer)
+
+    def add(self, method, path, answer):
+        """Answer ``method`` requests for ``prefix + path`` with ``answer``; replaces an
+        earlier route for them. Returns self, so calls can be chained."""
+        self.routes[(method, self.prefix + path)] = answer
+        return self
+
+    def __call__(self, request):
+        answer = self.routes.get((request.method, request.path))
+        if answer is None:
+            answer = self._wildcard(request)
+        if answer is None:
+            self.unmatched.append(request)
+            return json_reply({'error': 'no route for %s %s' % (request.method, request.path)},
+                              status=404)
+        return answer(request) if callable(answer) else answer
+
+    def _wildcard(self, request):
+        for (method, path), answer in self.routes.items():
+            if (method == request.method and path.endswith('*') and
+                    request.path.startswith(path[:-1])):
+                return answer
+        return None
 
 
 class _Server(socketserver.ThreadingMixIn, BaseHTTPServer.HTTPServer):

@@ -26,6 +26,13 @@ def test_setup_uses_setuptools_not_distutils():
     assert 'python_requires=' in source
 
 
+def test_setup_finds_the_portals_package():
+    """pyonep 0.13.8 installs two packages, pyonep and pyonep.portals."""
+    from setuptools import find_packages
+    found = find_packages(ROOT, exclude=['tests', 'tests.*', 'benchmarks', 'examples', 'docs'])
+    assert 'pyonep' in found and 'pyonep.portals' in found
+
+
 def test_version_is_where_setup_reads_it():
     match = re.search(r"^__version__ = '([^']+)'", read('pyonep/__init__.py'), re.M)
     import pyonep
@@ -34,7 +41,9 @@ def test_version_is_where_setup_reads_it():
 
 def test_library_modules_avoid_python3_only_syntax():
     """The library must parse on Python 2.7: no f-strings, no annotations."""
-    for name in ('__init__', '_compat', 'exceptions', 'onephttp', 'onep', 'provision'):
+    for name in ('__init__', '_compat', 'exceptions', 'onephttp', 'onep', 'provision',
+                 'portals/__init__', 'portals/endpoints', 'portals/constants', 'portals/utils',
+                 'portals/__version__'):
         source = read('pyonep/%s.py' % name)
         assert not re.search(r"""(^|[^\w])f['"]""", source), name
         assert not re.search(r'def \w+\([^)]*:\s*\w+[^)]*\)\s*->', source), name
@@ -55,7 +64,8 @@ def test_pip_install_into_a_fresh_venv(tmp_path):
     subprocess.check_call([python, '-m', 'pip', 'install', '-q', source])
     out = subprocess.check_output(
         [python, '-c', 'import pyonep, pyonep.onep, pyonep.provision, pyonep.onephttp, '
-                       'pyonep.exceptions; print(pyonep.__version__); print(pyonep.__file__)'],
+                       'pyonep.exceptions, pyonep.portals, pyonep.portals.endpoints; '
+                       'print(pyonep.__version__); print(pyonep.__file__)'],
         cwd=str(tmp_path)).decode('utf-8').split()
     import pyonep
     assert out[0] == pyonep.__version__
