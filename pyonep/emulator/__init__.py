@@ -284,6 +284,22 @@ class Emulator(object):
         from pyonep.onep import OnepV1
         return OnepV1(host=self.host, port=str(self.port), https=False, **kwargs)
 
+    def portals(self, **kwargs):
+        """Return a :class:`pyonep.portals.Portals` pointed at this emulator's Portals API,
+        logged in as the domain admin (``portals_user``, ``portals_password``) with the
+        first portal (``portal_id``, ``portal_name``, ``portal_cik``) selected.
+
+        Keyword arguments go to Portals (e.g. ``debug=True``). Sends nothing; raises
+        TypeError for an argument Portals does not take.
+        """
+        from pyonep.portals import Portals
+        portals = Portals(self.portals_domain, self.portal_name, self.portals_user,
+                          auth=self.portals_password, **kwargs)
+        portals.set_portals_url(self.portals_url)
+        portals.set_portal_id(self.portal_id)
+        portals.set_portal_cik(self.portal_cik)
+        return portals
+
     def provision(self, **kwargs):
         """Return a :class:`pyonep.provision.Provision` pointed at this emulator (plain HTTP).
 
