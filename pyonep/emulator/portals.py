@@ -1,6 +1,7 @@
 """The emulated Portals domain: its users' portals and devices, and who may reach them
 (state and rules only; ``portals_api.py`` speaks HTTP, ``portals_users.py`` keeps the
-users, ``portals_data.py`` the data sources).
+users, ``portals_accounts.py`` says what users may see of users and hand out,
+``portals_data.py`` keeps the data sources).
 
 How the emulator models Portals (the Portals API document is the reference):
 
@@ -75,8 +76,9 @@ class Portals(object):
     ``Emulated Portal`` is made for that user.
 
     Attributes: ``users`` (:class:`~pyonep.emulator.portals_users.Users`), ``domain``,
-    ``domain_id``, ``domain_rid``, ``vendor``, and ``data``
-    (:class:`~pyonep.emulator.portals_data.DataSources`).
+    ``domain_id``, ``domain_rid``, ``vendor``, ``data``
+    (:class:`~pyonep.emulator.portals_data.DataSources`) and ``accounts``
+    (:class:`~pyonep.emulator.portals_accounts.Accounts`).
 
     Methods taking ``caller`` (the authenticated user, a dict) check its access and raise
     :class:`~pyonep.emulator.portals_users.PortalsError` when a rule refuses. Raises
@@ -84,6 +86,7 @@ class Portals(object):
     """
 
     def __init__(self, store, platform, fleet, domain=None, user=None, password=None):
+        from pyonep.emulator.portals_accounts import Accounts
         from pyonep.emulator.portals_data import DataSources
         self.store = store
         self.platform = platform
@@ -106,6 +109,7 @@ class Portals(object):
                 self._rpc('update', self._portal(portal['id'])['rid'], {'name': DEFAULT_PORTAL_NAME})
                 store.set_meta('portals_portal_id', portal['id'])
         self.data = DataSources(self)
+        self.accounts = Accounts(self)
 
     def _seed(self, domain, user, password):
         import binascii
@@ -179,52 +183,6 @@ class Portals(object):
                 access in DOMAIN_IMPLIES.get(a, ()) for a in held):
             return
         raise PortalsError(403, 'this needs %s permission to the domain' % access)
-
-    def domain_entry(self, caller):
-        """Return the domain as ``GET /domain/`` lists it for ``caller``: ``role``
-        (``admin`` or ``user``), ``rid`` and ``domain``, and for an admin the vendor
-        ``name`` and ``token`` (for the provisioning API; no token when it was deleted)."""
-        entry = {'role': 'user', 'rid': self.domain_rid, 'domain': self.domain}
-        if self.is_admin(caller):
-            entry.update(role='admin', name=self.vendor)
-            tokens = self.fleet.token_ids(self.vendor)
-            if tokens:
-                entry['token'] = self.fleet.get_token(self.vendor, tokens[0])
-        return entry
-
-    def check_grant(self, caller, access, otype, oid):
-        """Raise :class:`PortalsError` unless ``caller`` may give (or take) the permission
-        ``access`` on ``otype``/``oid``: a domain admin may on every object of the domain;
-        another user needs the same access on the domain, or at least the level granted on
-        a portal, device or data source. An object that is not in the domain answers 400
-        to a domain admin and 403 to anyone else."""
-        admin = self.is_admin(caller)
-        level = self._object_level(caller, otype, oid)
-        if level is None:
-            raise PortalsError(400 if admin else 403, 'no %s %r in this domain' % (otype, oid))
-        if admin:
-            return
-        if otype == 'Domain':
-            allowed = access in self.users.accesses(caller, 'Domain', oid)
-        else:
-            allowed = level >= LEVELS[otype].get(access, MANAGE if access == 'p_m_crea' else VIEW)
-        if not allowed:
-            raise PortalsError(403, 'you may not hand out %s on %s %s' % (access, otype, oid))
-
-    def _object_level(self, user, otype, oid):
-        """Return ``user``'s level on an object, or None when it is not in the domain."""
-        try:
-            if otype == 'Domain':
-                return ADMIN if oid == self.domain_id and self.is_admin(user) else (
-                    0 if oid == self.domain_id else None)
-            if otype == 'Portal':
-                return self.portal_level(user, self._portal(oid))
-            if otype == 'Device':
-                device, portal = self.device(oid)
-                return self.device_level(user, device, portal)
-            return self.data.level(user, self.data.find(oid))
-        except PortalsError:
-            return None
 
     @staticmethod
     def need(level, wanted, what):

@@ -26,7 +26,7 @@ import binascii
 import json
 
 from pyonep.emulator.portals_data import read_options
-from pyonep.emulator.portals_users import THIS, PortalsError, parse_permissions
+from pyonep.emulator.portals_users import PortalsError
 from pyonep.emulator.web import Response, json_response
 
 PREFIX = '/api/portals/v1'
@@ -84,13 +84,15 @@ def authenticate(portals, request):
     raise PortalsError(401, 'use basic auth or "Authorization: Token <token>"')
 
 
+def _no_constant(name):
+    raise ValueError('%s is not JSON' % name)
+
+
 def json_body(request):
     """Return the request body decoded as JSON; raise :class:`PortalsError` 400 when it
     is empty, not UTF-8, not JSON (NaN and Infinity included) or nested too deeply."""
-    def no_constants(name):
-        raise ValueError('%s is not JSON' % name)
     try:
-        return json.loads(request.body.decode('utf-8'), parse_constant=no_constants)
+        return json.loads(request.body.decode('utf-8'), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise PortalsError(400, 'the request body must be JSON')
 
@@ -186,130 +188,76 @@ def _match(pattern, parts):
 
 
 def _sign_up(portals, request):
-    body = json_body(request)
-    if not isinstance(body, dict):
-        raise PortalsError(400, 'the body must be a user object')
-    first, last = body.get('Firstname', ''), body.get('Lastname', '')
-    full = ' '.join(n for n in (first, last) if isinstance(n, str) and n)
-    user = portals.users.create(body.get('email'), body.get('password'), body.get('userName'),
-                                full_name=full)
-    return created(user_object(portals, user))
-
-
-def user_object(portals, user):
-    """Return the User object of ``user``."""
-    return {'activated': True, 'email': user['email'], 'fullName': user['full_name'], 'groups': [],
-            'id': user['id'], 'meta': user['meta'], 'permissions': portals.users.permissions(user),
-            'phoneNumber': user['phone'], 'rid': user['rid'], 'userName': user['user_name']}
-
-
-def account_object(user):
-    """Return the Account object of ``user``."""
-    return {'email': user['email'], 'fullName': user['full_name'], 'id': user['id'],
-            'rid': user['rid'], 'meta': user['meta'], 'phoneNumber': user['phone'],
-            'userName': user['user_name']}
-
-
-def _self_or(portals, caller, user_id, access):
-    """Return user ``user_id`` when it is the caller or the caller holds ``access`` on
-    the domain; 404 unknown user, 403 otherwise."""
-    user = portals.users.resolve(caller, user_id)
-    if user['id'] != caller['id']:
-        portals.need_domain(caller, access)
-    return user
+    return created(portals.accounts.sign_up(json_body(request)))
 
 
 # ------------------------------------------------------------------ users and accounts
-def get_user(portals, request, caller, user_id):
-    return json_response(user_object(portals, _self_or(portals, caller, user_id, 'd_u_view')))
+# Each handler takes (portals, request, caller, *path parts) and returns a Response.
+def _get_user(portals, request, caller, user_id):
+    return json_response(portals.accounts.user_object(portals.accounts.visible_user(caller, user_id)))
 
 
-def get_token(portals, request, caller, user_id):
-    user = _self_or(portals, caller, user_id, 'd_u_view')
-    return json_response(portals.users.new_token(user))
+def _get_token(portals, request, caller, user_id):
+    return json_response(portals.accounts.token(caller, user_id))
 
 
-def get_permissions(portals, request, caller, user_id):
-    user = _self_or(portals, caller, user_id, 'd_u_view')
+def _get_permissions(portals, request, caller, user_id):
     types = query(request).get('type')
-    return json_response(portals.users.permissions(user, [types] if isinstance(types, str) else types))
+    types = [types] if isinstance(types, str) else types
+    return json_response(portals.accounts.permissions(caller, user_id, types))
 
 
-def add_permissions(portals, request, caller, user_id):
-    user = portals.users.resolve(caller, user_id)
-    portals.need_domain(caller, 'd_u_view')
-    wanted = parse_permissions(json_body(request))
-    for access, otype, oid in wanted:
-        portals.check_grant(caller, access, otype, oid)
-        if access in portals.users.accesses(user, otype, oid):
-            raise PortalsError(409, 'the user already holds %s on %s %s' % (access, otype, oid))
-    with portals.store.transaction():
-        for permission in wanted:
-            portals.users.grant(user, *permission)
+def _add_permissions(portals, request, caller, user_id):
+    user = portals.accounts.change_permissions(caller, user_id, json_body(request), add=True)
     location = '%s/users/%s/permissions' % (PREFIX, user['id'])
     return Response(202, b'', 'application/json; charset=utf-8', [('Location', location)])
 
 
-def delete_permissions(portals, request, caller, user_id):
-    user = portals.users.resolve(caller, user_id)
-    portals.need_domain(caller, 'd_u_view')
-    wanted = parse_permissions(json_body(request))
-    for access, otype, oid in wanted:
-        portals.check_grant(caller, access, otype, oid)
-        if access not in portals.users.accesses(user, otype, oid):
-            raise PortalsError(409, 'the user does not hold %s on %s %s' % (access, otype, oid))
-    with portals.store.transaction():
-        for permission in wanted:
-            portals.users.revoke(user, *permission)
+def _delete_permissions(portals, request, caller, user_id):
+    portals.accounts.change_permissions(caller, user_id, json_body(request), add=False)
     return empty(204)
 
 
-def get_accounts(portals, request, caller):
-    portals.need_domain(caller, 'd_u_view')
-    return json_response([account_object(u) for u in portals.users.all()])
+def _get_accounts(portals, request, caller):
+    return json_response(portals.accounts.all_accounts(caller))
 
 
-def get_account(portals, request, caller, key):
-    user = portals.users.by_email(key) if '@' in key else portals.users.get(key)
-    if user is None or user['id'] != caller['id']:
-        portals.need_domain(caller, 'd_u_view')
-    if user is None:
-        raise PortalsError(404, 'no account %r in this domain' % (key,))
-    return json_response(account_object(user))
+def _get_account(portals, request, caller, key):
+    return json_response(portals.accounts.account(caller, key))
 
 
-def get_domains(portals, request, caller):
-    return json_response([portals.domain_entry(caller)])
+def _get_domains(portals, request, caller):
+    return json_response([portals.accounts.domain_entry(caller)])
 
 
 # ------------------------------------------------------------------ portals
-def list_user_portals(portals, request, caller):
+def _list_user_portals(portals, request, caller):
     return json_response(portals.user_portals(caller))
 
 
-def list_domain_portals(portals, request, caller):
+def _list_domain_portals(portals, request, caller):
     return json_response(portals.domain_portal_ids(caller))
 
 
-def create_portal(portals, request, caller, user_id):
+def _create_portal(portals, request, caller, user_id):
     portal = portals.create_portal(caller, user_id, json_body(request))
     return created(portal, '%s/portals/%s' % (PREFIX, portal['id']))
 
 
-def get_portal(portals, request, caller, portal_id):
+def _get_portal(portals, request, caller, portal_id):
     return json_response(portals.get_portal(caller, portal_id))
 
 
-def update_portal(portals, request, caller, portal_id):
+def _update_portal(portals, request, caller, portal_id):
     return json_response(portals.update_portal(caller, portal_id, json_body(request)))
 
 
-def delete_portal(portals, request, caller, portal_id):
+def _delete_portal(portals, request, caller, portal_id):
     name = portals.delete_portal(caller, portal_id)
     return json_response(['%s has been successfully deleted.' % (name or 'The portal')])
 
 
-def list_portal_devices(portals, request, caller, portal_id):
+def _list_portal_devices(portals, request, caller, portal_id):
     fields = query(request)
     try:
         offset = max(int(fields.get('offset', 0)), 0)
@@ -319,29 +267,29 @@ def list_portal_devices(portals, request, caller, portal_id):
     return json_response(portals.portal_devices(caller, portal_id, offset, limit))
 
 
-def add_device(portals, request, caller, portal_id):
+def _add_device(portals, request, caller, portal_id):
     return created(portals.add_device(caller, portal_id, json_body(request)))
 
 
-def create_device(portals, request, caller):
+def _create_device(portals, request, caller):
     return json_response(portals.create_device(caller, json_body(request)))
 
 
 # ------------------------------------------------------------------ devices
-def get_device(portals, request, caller, rid):
+def _get_device(portals, request, caller, rid):
     return json_response(portals.get_device(caller, rid))
 
 
-def update_device(portals, request, caller, rid):
+def _update_device(portals, request, caller, rid):
     return json_response(portals.update_device(caller, rid, json_body(request)))
 
 
-def delete_device(portals, request, caller, rid):
+def _delete_device(portals, request, caller, rid):
     portals.delete_device(caller, rid)
     return empty(204)
 
 
-def get_devices(portals, request, caller, user_id, segment):
+def _get_devices(portals, request, caller, user_id, segment):
     _own_bulk(portals, caller, user_id)
     rids = id_list(segment)
     return page(request, portals.devices_bulk(caller, rids), len(rids))
@@ -353,47 +301,47 @@ def _own_bulk(portals, caller, user_id):
 
 
 # ------------------------------------------------------------------ data sources
-def list_device_data_sources(portals, request, caller, rid):
+def _list_device_data_sources(portals, request, caller, rid):
     return json_response(portals.data.of_device(caller, rid))
 
 
-def create_device_data_source(portals, request, caller, rid):
+def _create_device_data_source(portals, request, caller, rid):
     return created(portals.data.create(caller, 'Device', rid, json_body(request)))
 
 
-def list_portal_data_sources(portals, request, caller, portal_id):
+def _list_portal_data_sources(portals, request, caller, portal_id):
     return json_response(portals.data.of_portal(caller, portal_id))
 
 
-def create_portal_data_source(portals, request, caller, portal_id):
+def _create_portal_data_source(portals, request, caller, portal_id):
     return created(portals.data.create(caller, 'Portal', portal_id, json_body(request)))
 
 
-def get_data_sources(portals, request, caller, user_id, segment):
+def _get_data_sources(portals, request, caller, user_id, segment):
     _own_bulk(portals, caller, user_id)
     rids = id_list(segment)
     return page(request, portals.data.bulk(caller, rids), len(rids))
 
 
-def get_data_source(portals, request, caller, rid):
+def _get_data_source(portals, request, caller, rid):
     if rid.startswith('['):
         raise PortalsError(404, 'Not Found')
     return json_response(portals.data.get(caller, rid))
 
 
-def delete_data_source(portals, request, caller, rid):
+def _delete_data_source(portals, request, caller, rid):
     portals.data.delete(caller, rid)
     return empty(204)
 
 
-def get_data(portals, request, caller, segment):
+def _get_data(portals, request, caller, segment):
     options = read_options(query(request))
     if segment.startswith('['):
         return json_response(portals.data.read(caller, id_list(segment), options))
     return json_response(portals.data.read(caller, [segment], options)[segment])
 
 
-def write_data(portals, request, caller, segment):
+def _write_data(portals, request, caller, segment):
     if segment.startswith('['):
         raise PortalsError(400, 'write to one data source at a time')
     portals.data.write(caller, segment, json_body(request))
@@ -402,34 +350,34 @@ def write_data(portals, request, caller, segment):
 
 # (method, path pattern ("*" is one path segment), handler), in matching order
 ROUTES = [
-    ('GET', ('users', '*'), get_user),
-    ('GET', ('users', '*', 'token'), get_token),
-    ('GET', ('users', '*', 'permissions'), get_permissions),
-    ('POST', ('users', '*', 'permissions'), add_permissions),
-    ('DELETE', ('users', '*', 'permissions'), delete_permissions),
-    ('POST', ('users', '*', 'portals'), create_portal),
-    ('GET', ('users', '*', 'devices', '*'), get_devices),
-    ('GET', ('users', '*', 'data-sources', '*'), get_data_sources),
-    ('GET', ('accounts',), get_accounts),
-    ('GET', ('accounts', '*'), get_account),
-    ('GET', ('domain',), get_domains),
-    ('GET', ('portal',), list_user_portals),
-    ('GET', ('portals',), list_domain_portals),
-    ('GET', ('portals', '*'), get_portal),
-    ('PUT', ('portals', '*'), update_portal),
-    ('DELETE', ('portals', '*'), delete_portal),
-    ('GET', ('portals', '*', 'devices'), list_portal_devices),
-    ('POST', ('portals', '*', 'devices'), add_device),
-    ('GET', ('portals', '*', 'data-sources'), list_portal_data_sources),
-    ('POST', ('portals', '*', 'data-sources'), create_portal_data_source),
-    ('POST', ('device',), create_device),
-    ('GET', ('devices', '*'), get_device),
-    ('PUT', ('devices', '*'), update_device),
-    ('DELETE', ('devices', '*'), delete_device),
-    ('GET', ('devices', '*', 'data-sources'), list_device_data_sources),
-    ('POST', ('devices', '*', 'data-sources'), create_device_data_source),
-    ('GET', ('data-sources', '*'), get_data_source),
-    ('DELETE', ('data-sources', '*'), delete_data_source),
-    ('GET', ('data-sources', '*', 'data'), get_data),
-    ('POST', ('data-sources', '*', 'data'), write_data),
+    ('GET', ('users', '*'), _get_user),
+    ('GET', ('users', '*', 'token'), _get_token),
+    ('GET', ('users', '*', 'permissions'), _get_permissions),
+    ('POST', ('users', '*', 'permissions'), _add_permissions),
+    ('DELETE', ('users', '*', 'permissions'), _delete_permissions),
+    ('POST', ('users', '*', 'portals'), _create_portal),
+    ('GET', ('users', '*', 'devices', '*'), _get_devices),
+    ('GET', ('users', '*', 'data-sources', '*'), _get_data_sources),
+    ('GET', ('accounts',), _get_accounts),
+    ('GET', ('accounts', '*'), _get_account),
+    ('GET', ('domain',), _get_domains),
+    ('GET', ('portal',), _list_user_portals),
+    ('GET', ('portals',), _list_domain_portals),
+    ('GET', ('portals', '*'), _get_portal),
+    ('PUT', ('portals', '*'), _update_portal),
+    ('DELETE', ('portals', '*'), _delete_portal),
+    ('GET', ('portals', '*', 'devices'), _list_portal_devices),
+    ('POST', ('portals', '*', 'devices'), _add_device),
+    ('GET', ('portals', '*', 'data-sources'), _list_portal_data_sources),
+    ('POST', ('portals', '*', 'data-sources'), _create_portal_data_source),
+    ('POST', ('device',), _create_device),
+    ('GET', ('devices', '*'), _get_device),
+    ('PUT', ('devices', '*'), _update_device),
+    ('DELETE', ('devices', '*'), _delete_device),
+    ('GET', ('devices', '*', 'data-sources'), _list_device_data_sources),
+    ('POST', ('devices', '*', 'data-sources'), _create_device_data_source),
+    ('GET', ('data-sources', '*'), _get_data_source),
+    ('DELETE', ('data-sources', '*'), _delete_data_source),
+    ('GET', ('data-sources', '*', 'data'), _get_data),
+    ('POST', ('data-sources', '*', 'data'), _write_data),
 ]
