@@ -150,7 +150,8 @@ class Emulator(object):
     portal), ``portals_vendor`` and ``portals_vendor_token`` (the domain's vendor, for
     the models its devices come from), and ``portals_url``.
 
-    Use it as a context manager, or call :meth:`start` and :meth:`stop`.
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`. :meth:`onep`,
+    :meth:`provision` and :meth:`portals` return pyonep's clients pointed at it.
     """
 
     def __init__(self, db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=None,

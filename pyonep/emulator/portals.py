@@ -37,7 +37,7 @@ import datetime
 import json
 
 from pyonep.emulator.fleet import FleetError
-from pyonep.emulator.models import LIMIT_KEYS, Caller
+from pyonep.emulator.models import LIMIT_KEYS, ArgumentError, Caller
 from pyonep.emulator.portals_users import PortalsError, Users, new_id, short_text
 
 SCHEMA = """
@@ -152,7 +152,10 @@ class Portals(object):
     def _rpc(self, procedure, *arguments):
         """Run an RPC procedure as the domain's client; return its result. Raises
         :class:`PortalsError` 400 when the platform refuses it."""
-        status, result = self.platform.run(Caller(self.domain_rid), procedure, list(arguments))
+        try:
+            status, result = self.platform.run(Caller(self.domain_rid), procedure, list(arguments))
+        except ArgumentError as exc:
+            raise PortalsError(400, '%s refused: %s' % (procedure, exc))
         if status != 'ok':
             raise PortalsError(400, '%s refused: %s' % (procedure, status))
         return result
