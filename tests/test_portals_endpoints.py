@@ -359,6 +359,25 @@ def test_reset_mid_reply_raises_a_clear_error(make_portals, server):
         make_portals().get_user_portals()
 
 
+def test_endpoints_can_be_used_on_their_own(server):
+    from pyonep.portals.endpoints import Endpoints
+    server.reply = lambda r: json_reply({}, status=201)
+    endpoints = Endpoints('mydomain.exosite.com', 'P', 'me@example.com', 'secret', portal_id='7')
+    endpoints.set_portals_url('http://%s%s' % (server.host, PREFIX))
+    endpoints.set_vendor('acme')
+    assert endpoints.add_device('m', 's') == {}
+    sent = server.requests[0]
+    assert (sent.path, sent.headers['authorization']) == (PREFIX + '/portals/7/devices', BASIC)
+    assert json.loads(sent.body)['vendor'] == 'acme'
+
+
+def test_a_missing_field_error_shows_a_bounded_part_of_the_reply(make_portals, server):
+    server.reply = lambda r: json_reply({'rid': 'x' * 5000})
+    with pytest.raises(PortalsResponseException) as err:
+        make_portals().get_cik('rid1')
+    assert 'info.key' in str(err.value) and len(str(err.value)) < 400
+
+
 def test_https_by_default_at_the_domain():
     from pyonep.portals import Portals
     portals = Portals('mydomain.exosite.com', 'P', 'u', 'pw')

@@ -262,7 +262,7 @@ def test_map_aliases_looks_the_portal_up_once(make_portals, domain):
     assert dict((d['rid'], d['portals_aliases']) for d in devices) == {
         'rid1': ['one'], 'rid2': ['two', 'deux']}
     assert summary(domain.requests)[:3] == LOOKUP
-    assert bulk(summary(domain.requests)[3:]) == [BULK]
+    assert bulk(summary(domain.requests)[3:]) == [BULK] and len(domain.requests) == 4
 
 
 def test_search_for_devices_by_serial_number(make_portals, server, capsys):

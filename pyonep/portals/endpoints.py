@@ -56,8 +56,10 @@ def reply_field(obj, keys, response, what):
         try:
             value = value[key]
         except (KeyError, IndexError, TypeError):
+            shown = repr(obj)
+            shown = shown if len(shown) <= 300 else shown[:300] + '...'
             raise PortalsResponseException(
-                '%s has no %s: %r' % (what, '.'.join(str(k) for k in keys), obj), response)
+                '%s has no %s: %s' % (what, '.'.join(str(k) for k in keys), shown), response)
     return value
 
 
