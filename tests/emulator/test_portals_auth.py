@@ -2,8 +2,12 @@
 signing up, users and accounts, over HTTP."""
 import base64
 import json
+import os
+import subprocess
+import sys
 
 import pytest
+import requests
 
 from pyonep.emulator import PORTALS_KEYS, Emulator
 from portals_helpers import admin, api, domain_id, error, expect, new_user
@@ -146,3 +150,28 @@ def test_domain_listing_shows_vendor_and_token_to_admins_only(emu):
     _, creds = new_user(emu, 'plain@x.test')
     entry, = expect(api(emu, 'GET', '/domain', creds), 200)
     assert entry['role'] == 'user' and 'token' not in entry and 'name' not in entry
+
+
+def test_cli_takes_the_portals_options_and_refuses_a_taken_vendor():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=root)
+    refused = subprocess.run([sys.executable, '-m', 'pyonep.emulator', '--vendor', 'acme',
+                              '--portals-domain', 'acme.example.test'],
+                             capture_output=True, env=env, timeout=60)
+    assert refused.returncode == 1 and refused.stdout == b''
+    assert b'onep-emulator: cannot start:' in refused.stderr and b"'acme'" in refused.stderr
+    process = subprocess.Popen([sys.executable, '-m', 'pyonep.emulator', '--portals-domain',
+                                'plant.example.test', '--portals-user', 'ops@plant.test',
+                                '--portals-password', 'pw'],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        config = json.loads(process.stdout.readline().decode())
+        assert (config['portals_domain'], config['portals_vendor'], config['portals_user'],
+                config['portals_password']) == ('plant.example.test', 'plant', 'ops@plant.test', 'pw')
+        url = 'http://%s:%d/api/portals/v1/portals/%s' % (config['host'], config['port'],
+                                                          config['portal_id'])
+        assert requests.get(url, auth=('ops@plant.test', 'pw'), timeout=30).json()['info'][
+            'key'] == config['portal_cik']
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
