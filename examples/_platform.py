@@ -8,8 +8,12 @@ an emulator started with ``python -m pyonep.emulator --port 8080``::
     python examples/write_read.py --host m2.exosite.com --port 443 --https --cik <CIK>
 
 The examples create what they need under the client of ``--cik`` and drop it at the end.
-The provisioning examples also need ``--vendor`` and ``--vendor-token``. An error that an
-example does not handle itself stops it with a one-line message and exit status 1.
+The provisioning examples also need ``--vendor`` and ``--vendor-token``; the Portals
+example needs the Portals domain (``--portals-domain``, ``--portals-user``,
+``--portals-password``, ``--portal-name``) with ``--vendor`` and ``--vendor-token`` being
+the domain's vendor, and takes ``--portals-url`` when the Portals API is not on the
+platform's host (the emulator serves it there). An error that an example does not handle
+itself stops it with a one-line message and exit status 1.
 """
 from __future__ import print_function
 
@@ -25,13 +29,20 @@ from pyonep.exceptions import OneException
 class Platform(object):
     """A One Platform to connect to, and the keys to use there."""
 
-    def __init__(self, host, port, https, cik, vendor=None, vendor_token=None):
+    def __init__(self, host, port, https, cik, vendor=None, vendor_token=None, portals=None):
         self.host = host
         self.port = port
         self.https = https
         self.cik = cik
         self.vendor = vendor
         self.vendor_token = vendor_token
+        self.url = '%s://%s:%s' % ('https' if https else 'http', host, port)
+        # the Portals domain: portals_domain, portals_user, portals_password, portal_name
+        # (None when not asked for) and portals_url (by default on this host, as the
+        # emulator serves it)
+        for name in PORTALS_OPTIONS + ('portals_url',):
+            setattr(self, name, (portals or {}).get(name))
+        self.portals_url = self.portals_url or self.url + '/api/portals/v1'
 
     def onep(self, **options):
         """Return an OnepV1 connected to this platform (options as for OnepV1)."""
@@ -43,29 +54,41 @@ class Platform(object):
                          manage_by_cik=False, **options)
 
 
+PORTALS_OPTIONS = ('portals_domain', 'portals_user', 'portals_password', 'portal_name')
+
+
 def flags(names):
     """Return option names as they are typed: ['vendor_token'] -> '--vendor-token'."""
     return ' '.join('--' + name.replace('_', '-') for name in names)
 
 
 @contextlib.contextmanager
-def platform(description, vendor=False):
+def platform(description, vendor=False, portals=False):
     """Parse the command line and yield the Platform it names (an embedded emulator if none).
 
     ``vendor=True`` adds the options ``--vendor`` and ``--vendor-token``, required with --host.
+    ``portals=True`` adds those and the Portals domain's options (``--portals-url`` is
+    optional: by default the Portals API is on the platform's host); with no --host, the
+    vendor is the embedded emulator's Portals domain's.
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--host', help='a One Platform to use instead of an embedded emulator')
     parser.add_argument('--port', type=int, help='its port (default: 443 with --https, else 80)')
     parser.add_argument('--https', action='store_true', help='connect with TLS')
     parser.add_argument('--cik', help='CIK of the client to work under (required with --host)')
+    vendor = vendor or portals
     if vendor:
         parser.add_argument('--vendor', help='vendor name (required with --host)')
         parser.add_argument('--vendor-token', help='vendor token (required with --host)')
+    if portals:
+        for name in PORTALS_OPTIONS:
+            parser.add_argument(flags([name]), help=name.replace('_', ' ') + ' (required with --host)')
+        parser.add_argument('--portals-url', help='the Portals API (default: on the host)')
     args = parser.parse_args()
-    given = [name for name in ('port', 'https', 'cik', 'vendor', 'vendor_token')
-             if getattr(args, name, None)]
-    needed = ['cik'] + (['vendor', 'vendor_token'] if vendor else [])
+    given = [name for name in ('port', 'https', 'cik', 'vendor', 'vendor_token', 'portals_url')
+             + PORTALS_OPTIONS if getattr(args, name, None)]
+    needed = ['cik'] + (['vendor', 'vendor_token'] if vendor else []) + (
+        list(PORTALS_OPTIONS) if portals else [])
     missing = [name for name in needed if not getattr(args, name)]
     if args.host is None and given:
         parser.error('these options need --host: ' + flags(given))
@@ -76,12 +99,19 @@ def platform(description, vendor=False):
             from pyonep.emulator import Emulator
             with Emulator() as emu:
                 print('Started a One Platform emulator at', emu.url)
-                yield Platform(emu.host, emu.port, False, emu.root_cik, emu.vendor,
-                               emu.vendor_token)
+                if portals:
+                    yield Platform(emu.host, emu.port, False, emu.root_cik, emu.portals_vendor,
+                                   emu.portals_vendor_token, dict(
+                                       (name, getattr(emu, name)) for name in PORTALS_OPTIONS))
+                else:
+                    yield Platform(emu.host, emu.port, False, emu.root_cik, emu.vendor,
+                                   emu.vendor_token)
         else:
             port = args.port or (443 if args.https else 80)
             yield Platform(args.host, port, args.https, args.cik,
-                           getattr(args, 'vendor', None), getattr(args, 'vendor_token', None))
+                           getattr(args, 'vendor', None), getattr(args, 'vendor_token', None),
+                           dict((name, getattr(args, name, None))
+                                for name in PORTALS_OPTIONS + ('portals_url',)))
     except (OneException, requests.exceptions.RequestException) as exc:
         raise SystemExit('error: %s: %s' % (type(exc).__name__, exc))
 

@@ -89,6 +89,14 @@ EXPECTED = {
         "device writes with its new CIK -> (True, 'ok')",
         'model_remove                 2',
     ],
+    'portals_device.py': [
+        'logged in to the portal "',
+        'add_device -> M-0001 notactivated',
+        'the device activated and got its CIK: True',
+        'the device writes power=3.5 -> HTTP 204',
+        'power through Portals -> [3.5, 2.5, 1.5]',
+        'delete_device -> True',
+    ],
     'error_handling.py': [
         'write text to an integer dataport -> (False, ',
         'read an alias that does not exist -> (False, ',
@@ -102,6 +110,7 @@ EXPECTED = {
     ],
 }
 VENDOR_EXAMPLES = ('quickstart.py', 'provisioning_flow.py', 'error_handling.py')
+PORTALS_EXAMPLES = ('portals_device.py',)
 
 
 class Result(object):
@@ -181,12 +190,21 @@ def test_example_against_a_running_emulator(name, external):
     args = [name, '--host', external.host, '--port', str(external.port), '--cik', external.root_cik]
     if name in VENDOR_EXAMPLES:
         args += ['--vendor', external.vendor, '--vendor-token', external.vendor_token]
+    if name in PORTALS_EXAMPLES:  # the Portals domain is a vendor of its own
+        args += ['--vendor', external.portals_vendor,
+                 '--vendor-token', external.portals_vendor_token,
+                 '--portals-domain', external.portals_domain,
+                 '--portals-user', external.portals_user,
+                 '--portals-password', external.portals_password,
+                 '--portal-name', external.portal_name]
     result = run(args)
     check_output(name, result)
     assert 'Started a One Platform emulator' not in result.stdout
-    # The example cleaned up after itself: the root client owns no client any more.
+    # The example cleaned up after itself: the root client owns no client any more, and
+    # the portal no device.
     isok, listing = external.onep().listing(external.root_cik, ['client'], {})
     assert isok and listing['client'] == [], listing
+    assert external.portals().get_portal_by_id(external.portal_id)['devices'] == []
 
 
 def test_host_without_cik_is_a_usage_error():
@@ -205,6 +223,14 @@ def test_provisioning_example_needs_vendor_options():
     result = run(['provisioning_flow.py', '--host', '127.0.0.1', '--cik', 'a' * 40])
     assert result.returncode == 2
     assert 'with --host, also give --vendor --vendor-token' in result.stderr
+
+
+def test_portals_example_needs_the_portals_options():
+    result = run(['portals_device.py', '--host', '127.0.0.1', '--cik', 'a' * 40,
+                  '--vendor', 'v', '--vendor-token', 't'])
+    assert result.returncode == 2
+    assert ('with --host, also give --portals-domain --portals-user --portals-password '
+            '--portal-name') in result.stderr
 
 
 @needs_emulator

@@ -10,7 +10,10 @@
   :class:`pyonep.provision.Provision` (:meth:`Emulator.provision`);
 - the device HTTP data API (:mod:`pyonep.emulator.device_api`): ``/onep:v1/stack/alias``
   reads, writes and long polls, ``/onep:v1/stack/record``, ``/timestamp`` and ``/ip``,
-  for devices that speak plain HTTP.
+  for devices that speak plain HTTP;
+- the Portals API, ``/api/portals/v1/...`` (:mod:`pyonep.emulator.portals_api`): one
+  domain with users, portals, devices added by model and serial number, data sources,
+  permissions and tokens, for :mod:`pyonep.portals` (:attr:`Emulator.portals_url`).
 
 For example::
 
@@ -42,6 +45,9 @@ import tempfile
 
 __all__ = ['Emulator', 'EmulatorError', 'find_python']
 
+# The startup keys of the Portals domain (see docs/emulator.md).
+PORTALS_KEYS = ('portals_domain', 'portals_user', 'portals_password', 'portal_id', 'portal_name',
+                'portal_cik', 'portals_vendor', 'portals_vendor_token')
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -130,20 +136,27 @@ class Emulator(object):
 
     Arguments: ``db`` (':memory:' or a sqlite file that keeps everything across restarts),
     ``host`` (default loopback), ``port`` (0 picks a free one), ``root_cik``, ``vendor``,
-    ``vendor_token`` (used for a new database, generated when None), ``subprocess`` (True
+    ``vendor_token``, ``portals_domain``, ``portals_user``, ``portals_password`` (used
+    for a new database, generated when None), ``subprocess`` (True
     runs the server as a child process; the default runs it in-process on Python 3.8+ and
     as a child process otherwise), ``clock`` (in-process only: a callable returning Unix
     time, for tests that move time forward).
 
     Attributes once started: ``host``, ``port``, ``url`` (``http://host:port``),
     ``root_cik``, ``vendor``, ``vendor_token``, and ``platform`` (the in-process
-    :class:`pyonep.emulator.models.Platform`, None in subprocess mode).
+    :class:`pyonep.emulator.models.Platform`, None in subprocess mode). The Portals
+    domain: ``portals_domain`` (its name), ``portals_user`` and ``portals_password`` (a
+    domain admin), ``portal_id``, ``portal_name`` and ``portal_cik`` (that user's first
+    portal), ``portals_vendor`` and ``portals_vendor_token`` (the domain's vendor, for
+    the models its devices come from), and ``portals_url``.
 
-    Use it as a context manager, or call :meth:`start` and :meth:`stop`.
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`. :meth:`onep`,
+    :meth:`provision` and :meth:`portals` return pyonep's clients pointed at it.
     """
 
     def __init__(self, db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=None,
-                 vendor_token=None, subprocess=None, clock=None):
+                 vendor_token=None, subprocess=None, clock=None, portals_domain=None,
+                 portals_user=None, portals_password=None):
         if subprocess is None:
             subprocess = sys.version_info < (3, 8)
         if subprocess and clock is not None:
@@ -154,6 +167,11 @@ class Emulator(object):
         self.root_cik = root_cik
         self.vendor = vendor
         self.vendor_token = vendor_token
+        self.portals_domain = portals_domain
+        self.portals_user = portals_user
+        self.portals_password = portals_password
+        self.portal_id = self.portal_name = self.portal_cik = None
+        self.portals_vendor = self.portals_vendor_token = None
         self.subprocess = subprocess
         self.clock = clock
         self.platform = None
@@ -166,6 +184,12 @@ class Emulator(object):
     def url(self):
         """The base URL of the running emulator, e.g. ``http://127.0.0.1:40123``."""
         return 'http://%s:%d' % (self.host, self.port)
+
+    @property
+    def portals_url(self):
+        """The base URL of the Portals API, e.g. ``http://127.0.0.1:40123/api/portals/v1``
+        (give it to ``Portals.set_portals_url``)."""
+        return self.url + '/api/portals/v1'
 
     def start(self):
         """Start serving and return self.
@@ -180,7 +204,10 @@ class Emulator(object):
         else:
             from pyonep.emulator.server import EmulatorServer, create_state
             state = create_state(self.db, self.host, self.port, self.root_cik, self.vendor,
-                                 self.vendor_token, clock=self.clock)
+                                 self.vendor_token, clock=self.clock,
+                                 portals_domain=self.portals_domain,
+                                 portals_user=self.portals_user,
+                                 portals_password=self.portals_password)
             try:
                 self._server = EmulatorServer(state)
             except Exception:
@@ -193,14 +220,17 @@ class Emulator(object):
         return self
 
     def _adopt(self, config):
-        for key in ('host', 'port', 'root_cik', 'vendor', 'vendor_token'):
+        for key in ('host', 'port', 'root_cik', 'vendor', 'vendor_token') + PORTALS_KEYS:
             setattr(self, key, config[key])
 
     def _start_process(self):
         command = _child_command(find_python(), 'pyonep.emulator',
                                  ['--host', self.host, '--port', str(self.port), '--db', self.db])
         for flag, value in (('--root-cik', self.root_cik), ('--vendor', self.vendor),
-                            ('--vendor-token', self.vendor_token)):
+                            ('--vendor-token', self.vendor_token),
+                            ('--portals-domain', self.portals_domain),
+                            ('--portals-user', self.portals_user),
+                            ('--portals-password', self.portals_password)):
             if value is not None:
                 command += [flag, value]
         # stderr goes to a file: a pipe nobody reads could fill up and stall the server
@@ -254,6 +284,22 @@ class Emulator(object):
         """
         from pyonep.onep import OnepV1
         return OnepV1(host=self.host, port=str(self.port), https=False, **kwargs)
+
+    def portals(self, **kwargs):
+        """Return a :class:`pyonep.portals.Portals` pointed at this emulator's Portals API,
+        logged in as the domain admin (``portals_user``, ``portals_password``) with the
+        first portal (``portal_id``, ``portal_name``, ``portal_cik``) selected.
+
+        Keyword arguments go to Portals (e.g. ``debug=True``). Sends nothing; raises
+        TypeError for an argument Portals does not take.
+        """
+        from pyonep.portals import Portals
+        portals = Portals(self.portals_domain, self.portal_name, self.portals_user,
+                          auth=self.portals_password, **kwargs)
+        portals.set_portals_url(self.portals_url)
+        portals.set_portal_id(self.portal_id)
+        portals.set_portal_cik(self.portal_cik)
+        return portals
 
     def provision(self, **kwargs):
         """Return a :class:`pyonep.provision.Provision` pointed at this emulator (plain HTTP).

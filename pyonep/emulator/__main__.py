@@ -2,12 +2,16 @@
 
 Options: ``--host`` (default 127.0.0.1, loopback only), ``--port`` (default 0: a free
 port), ``--db PATH`` (default ``:memory:``; a file keeps everything across restarts),
-``--root-cik``, ``--vendor`` and ``--vendor-token`` (used when the database is new,
-generated when not given; an existing file keeps its own).
+``--root-cik``, ``--vendor``, ``--vendor-token``, ``--portals-domain``,
+``--portals-user`` and ``--portals-password`` (used when the database is new, generated
+when not given; an existing file keeps its own).
 
 When ready it prints exactly one JSON line on stdout,
-``{"host": ..., "port": ..., "root_cik": ..., "vendor": ..., "vendor_token": ...}``, then
-serves until SIGINT or SIGTERM and stops cleanly (every acknowledged write is committed).
+``{"host": ..., "port": ..., "root_cik": ..., "vendor": ..., "vendor_token": ...}`` plus
+the Portals keys (``portals_domain``, ``portals_user``, ``portals_password``,
+``portal_id``, ``portal_name``, ``portal_cik``, ``portals_vendor``,
+``portals_vendor_token``), then serves until SIGINT or SIGTERM and stops cleanly (every
+acknowledged write is committed).
 """
 import argparse
 import logging
@@ -31,6 +35,9 @@ def parse_args(argv=None):
     parser.add_argument('--root-cik', help='CIK of the root client of a new database')
     parser.add_argument('--vendor', help='vendor name of a new database')
     parser.add_argument('--vendor-token', help='vendor token of a new database')
+    parser.add_argument('--portals-domain', help='Portals domain name of a new database')
+    parser.add_argument('--portals-user', help="e-mail address of a new database's Portals admin")
+    parser.add_argument('--portals-password', help="password of a new database's Portals admin")
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error('--port must be between 0 and 65535')
@@ -47,7 +54,9 @@ def main(argv=None):
     logging.basicConfig(level=logging.WARNING, format='%(asctime)s %(name)s %(levelname)s %(message)s')
     try:
         state = create_state(args.db, args.host, args.port, args.root_cik, args.vendor,
-                             args.vendor_token)
+                             args.vendor_token, portals_domain=args.portals_domain,
+                             portals_user=args.portals_user,
+                             portals_password=args.portals_password)
         server = EmulatorServer(state)
     except Exception as exc:  # report, don't trace
         sys.stderr.write('onep-emulator: cannot start: %s\n' % exc)

@@ -12,7 +12,9 @@ Interface for the other parts of the emulator (the fleet and device API code use
 
 - ``Platform(store, clock=None, root_cik=None)``; ``platform.root_rid``, ``platform.root_cik``
 - ``platform.rid_for_cik(cik)`` -> rid, or None unless the CIK currently authenticates
-- ``platform.create_client(owner_rid, desc=None)`` -> ``(rid, cik)``
+- ``platform.create_client(owner_rid, desc=None)`` -> ``(rid, cik)``;
+  ``platform.create_top_client(desc=None)`` -> ``(rid, cik)`` of a client with no owner
+- ``platform.info(rid, options)``: ``info`` of a resource as its owner sees it
 - ``platform.clone(template_rid, owner_rid, aliases=True, comments=True, historical=True,
   desc=None)`` -> ``(rid, cik)``
 - ``platform.regenerate_cik(rid)`` -> new CIK; ``platform.drop(rid)``
@@ -244,6 +246,33 @@ class Platform(object):
             if owner is None or owner['type'] != 'client':
                 raise CallError('invalid', 'owner is not a client')
             return self._insert_resource(owner_rid, 'client', self._client_desc(desc))
+
+    def create_top_client(self, desc=None):
+        """Create a client that has no owner and return ``(rid, cik)``.
+
+        It tops a tree of its own beside the root's, out of reach of the root CIK (the
+        Portals domain keeps its users, portals and devices under one). ``desc`` is as for
+        :meth:`create_client`. Raises :class:`CallError` ('invalid') for a bad description.
+        """
+        if desc is None:
+            desc = {'limits': dict((k, 'inherit') for k in LIMIT_KEYS)}
+        with self.store.transaction():
+            return self._insert_resource(None, 'client', self._client_desc(desc))
+
+    def info(self, rid, options):
+        """Return the ``info`` result of resource ``rid`` as its owner sees it (the key of
+        a client included), whatever the status of the owner: for the parts of the emulator
+        that act as the platform itself rather than as a client.
+
+        ``options`` is the info options object (``{}``: everything). Raises
+        :class:`CallError` ('invalid') for an unknown resource, one without an owner, or
+        an unknown option.
+        """
+        with self.store.transaction():
+            row = self._row(rid)
+            if row is None or row['owner'] is None:
+                raise CallError('invalid', 'no such resource')
+            return self.proc_info(Caller(row['owner']), [rid, options])
 
     def clone(self, template_rid, owner_rid, aliases=True, comments=True, historical=True, desc=None):
         """Copy the client ``template_rid`` and its whole subtree under ``owner_rid``.

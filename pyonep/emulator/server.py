@@ -9,7 +9,8 @@ Routing:
   JSON-RPC endpoint (``rpc.py``);
 - any path starting with ``/provision/``: ``provision_api.handle(state, request)``;
 - ``/onep:v1/stack/...``, ``/timestamp``, ``/ip`` and ``/api:v1/...``:
-  ``device_api.handle(state, request)``.
+  ``device_api.handle(state, request)``;
+- any path starting with ``/api/portals/``: ``portals_api.handle(state, request)``.
 
 Every other path answers 404 text.
 
@@ -18,8 +19,10 @@ The ``state`` object handlers receive (:class:`State`) has these attributes:
 - ``store``: the :class:`~pyonep.emulator.store.Store`;
 - ``platform``: the :class:`~pyonep.emulator.models.Platform`;
 - ``fleet``: the :class:`~pyonep.emulator.fleet.Fleet` over the same store and platform;
+- ``portals``: the :class:`~pyonep.emulator.portals.Portals` domain;
 - ``config``: a :class:`Config` with ``host``, ``port``, ``root_cik``, ``vendor`` and
-  ``vendor_token`` (``port`` is the real one once the server is bound).
+  ``vendor_token`` (``port`` is the real one once the server is bound), and ``portals``
+  (the domain's startup keys).
 
 Limits and behaviour that clients can see:
 
@@ -40,9 +43,10 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from pyonep.emulator import device_api, provision_api, rpc
+from pyonep.emulator import device_api, portals_api, provision_api, rpc
 from pyonep.emulator.fleet import Fleet
 from pyonep.emulator.models import Platform
+from pyonep.emulator.portals import Portals
 from pyonep.emulator.store import Store
 from pyonep.emulator.web import Request, Response, json_response, text_response
 
@@ -56,44 +60,55 @@ RPC_PATH = '/onep:v1/rpc/process'
 RPC_PATHS = (RPC_PATH, '/api:v1/rpc/process')
 DEVICE_PREFIXES = ('/onep:v1/stack/', '/api:v1/')
 DEVICE_PATHS = ('/timestamp', '/ip')
+PORTALS_PREFIX = '/api/portals/'
 
 
 class Config(object):
     """How the emulator was started: ``host``, ``port``, ``root_cik``, ``vendor``,
-    ``vendor_token`` (all attributes)."""
+    ``vendor_token`` (all attributes), and ``portals``, a dict of the Portals domain's
+    startup keys (see :meth:`pyonep.emulator.portals.Portals.config`)."""
 
-    def __init__(self, host, port, root_cik, vendor, vendor_token):
+    def __init__(self, host, port, root_cik, vendor, vendor_token, portals=None):
         self.host = host
         self.port = port
         self.root_cik = root_cik
         self.vendor = vendor
         self.vendor_token = vendor_token
+        self.portals = dict(portals or {})
 
     def as_dict(self):
-        """Return the five settings as a dict (the JSON line the CLI prints)."""
-        return {'host': self.host, 'port': self.port, 'root_cik': self.root_cik,
-                'vendor': self.vendor, 'vendor_token': self.vendor_token}
+        """Return the settings as one dict (the JSON line the CLI prints): the five
+        above and the Portals keys."""
+        settings = dict(self.portals)
+        settings.update(host=self.host, port=self.port, root_cik=self.root_cik,
+                        vendor=self.vendor, vendor_token=self.vendor_token)
+        return settings
 
 
 class State(object):
-    """What every handler gets: ``store``, ``platform``, ``fleet`` and ``config``."""
+    """What every handler gets: ``store``, ``platform``, ``fleet``, ``portals`` and
+    ``config``."""
 
-    def __init__(self, store, platform, fleet, config):
+    def __init__(self, store, platform, fleet, config, portals=None):
         self.store = store
         self.platform = platform
         self.fleet = fleet
         self.config = config
+        self.portals = portals
 
 
 def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=None,
-                 vendor_token=None, clock=None):
+                 vendor_token=None, clock=None, portals_domain=None, portals_user=None,
+                 portals_password=None):
     """Open (or create) the emulator's database and return its :class:`State`.
 
     Arguments: ``db`` (a file path or ':memory:'), ``host``/``port`` (recorded in
-    ``config``), ``root_cik``, ``vendor`` and ``vendor_token`` (used when the database is
-    new and generated when None; a database that has them keeps its own), ``clock`` (see
+    ``config``), ``root_cik``, ``vendor``, ``vendor_token``, ``portals_domain``,
+    ``portals_user`` and ``portals_password`` (used when the database is new and
+    generated when None; a database that has them keeps its own), ``clock`` (see
     :class:`~pyonep.emulator.models.Platform`). Raises ``sqlite3.Error`` for a file that
-    is not a usable database.
+    is not a usable database, ``ValueError`` for a Portals domain whose first label is
+    not a usable vendor name (or is ``vendor``).
     """
     store = Store(db)
     platform = Platform(store, clock=clock, root_cik=root_cik)
@@ -101,9 +116,15 @@ def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=
         store.set_meta('vendor', vendor or 'vendor' + binascii.hexlify(os.urandom(4)).decode())
         store.set_meta('vendor_token', vendor_token or binascii.hexlify(os.urandom(20)).decode())
         store.set_meta('vendor_rid', platform.root_rid)
+    fleet = Fleet(store, platform)
+    try:
+        portals = Portals(store, platform, fleet, portals_domain, portals_user, portals_password)
+    except ValueError:
+        store.close()
+        raise
     config = Config(host, port, platform.root_cik, store.get_meta('vendor'),
-                    store.get_meta('vendor_token'))
-    return State(store, platform, Fleet(store, platform), config)
+                    store.get_meta('vendor_token'), portals.config())
+    return State(store, platform, fleet, config, portals)
 
 
 def route(state, request):
@@ -122,6 +143,8 @@ def route(state, request):
         return provision_api.handle(state, request)
     if path.startswith(DEVICE_PREFIXES) or path in DEVICE_PATHS:
         return device_api.handle(state, request)
+    if path.startswith(PORTALS_PREFIX):
+        return portals_api.handle(state, request)
     return text_response(404, 'Not Found')
 
 

@@ -10,11 +10,11 @@ import textwrap
 
 import pytest
 
-from pyonep.emulator import Emulator, EmulatorError
+from pyonep.emulator import PORTALS_KEYS, Emulator, EmulatorError
 from rpc_helpers import make_client, make_dataport, ok, rpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KEYS = {'host', 'port', 'root_cik', 'vendor', 'vendor_token'}
+KEYS = {'host', 'port', 'root_cik', 'vendor', 'vendor_token'} | set(PORTALS_KEYS)
 
 
 def start_cli(*args):
