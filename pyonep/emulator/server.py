@@ -8,9 +8,14 @@ Routing:
 - ``POST /onep:v1/rpc/process``: the JSON-RPC endpoint (``rpc.py``);
 - any path starting with ``/provision/``: ``provision_api.handle(state, request)``;
 - ``/onep:v1/stack/...``, ``/timestamp``, ``/ip`` and ``/api:v1/...``:
-  ``device_api.handle(state, request)``.
+  ``device_api.handle(state, request)``;
+- ``/_emulator/...``: the control API, ``control_api.handle(state, request)`` (clock,
+  fault rules, reset, snapshots; never struck by a fault rule).
 
-Every other path answers 404 text.
+Every other path answers 404 text. Before routing, the fault rules (``state.faults``) may
+strike a request: :meth:`Handler._answer` applies their effects (a status answered
+instead, RPC calls answered with a status, an answer held back, a dropped connection) and
+logs each struck request on the ``pyonep.emulator`` logger at INFO level.
 
 The ``state`` object handlers receive (:class:`State`) has these attributes:
 
@@ -18,7 +23,9 @@ The ``state`` object handlers receive (:class:`State`) has these attributes:
 - ``platform``: the :class:`~pyonep.emulator.models.Platform`;
 - ``fleet``: the :class:`~pyonep.emulator.fleet.Fleet` over the same store and platform;
 - ``config``: a :class:`Config` with ``host``, ``port``, ``root_cik``, ``vendor`` and
-  ``vendor_token`` (``port`` is the real one once the server is bound).
+  ``vendor_token`` (``port`` is the real one once the server is bound);
+- ``clock``: the platform's :class:`~pyonep.emulator.clock.Clock` (also ``platform.clock``);
+- ``faults``: the :class:`~pyonep.emulator.faults.Faults` rules.
 
 Limits and behaviour that clients can see:
 
@@ -39,7 +46,9 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from pyonep.emulator import device_api, provision_api, rpc
+from pyonep.emulator import control_api, device_api, provision_api, rpc
+from pyonep.emulator.clock import Clock
+from pyonep.emulator.faults import Faults, Target
 from pyonep.emulator.fleet import Fleet
 from pyonep.emulator.models import Platform
 from pyonep.emulator.store import Store
@@ -53,6 +62,7 @@ IDLE_TIMEOUT = 120
 RPC_PATH = '/onep:v1/rpc/process'
 DEVICE_PREFIXES = ('/onep:v1/stack/', '/api:v1/')
 DEVICE_PATHS = ('/timestamp', '/ip')
+PORTALS_PREFIX = '/api/portals/'
 
 
 class Config(object):
@@ -67,19 +77,24 @@ class Config(object):
         self.vendor_token = vendor_token
 
     def as_dict(self):
-        """Return the five settings as a dict (the JSON line the CLI prints)."""
+        """Return the settings as a dict (the JSON line the CLI prints), with ``control``,
+        the URL of the control API."""
         return {'host': self.host, 'port': self.port, 'root_cik': self.root_cik,
-                'vendor': self.vendor, 'vendor_token': self.vendor_token}
+                'vendor': self.vendor, 'vendor_token': self.vendor_token,
+                'control': 'http://%s:%d%s' % (self.host, self.port, control_api.PREFIX)}
 
 
 class State(object):
-    """What every handler gets: ``store``, ``platform``, ``fleet`` and ``config``."""
+    """What every handler gets: ``store``, ``platform``, ``fleet``, ``config``, and
+    ``clock`` (``platform.clock``) and ``faults`` (no rules at first)."""
 
     def __init__(self, store, platform, fleet, config):
         self.store = store
         self.platform = platform
         self.fleet = fleet
         self.config = config
+        self.clock = platform.clock
+        self.faults = Faults(platform.clock)
 
 
 def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=None,
@@ -88,12 +103,13 @@ def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=
 
     Arguments: ``db`` (a file path or ':memory:'), ``host``/``port`` (recorded in
     ``config``), ``root_cik``, ``vendor`` and ``vendor_token`` (used when the database is
-    new and generated when None; a database that has them keeps its own), ``clock`` (see
-    :class:`~pyonep.emulator.models.Platform`). Raises ``sqlite3.Error`` for a file that
+    new and generated when None; a database that has them keeps its own), ``clock`` (a
+    callable returning Unix seconds, ``time.time`` by default: the source of the platform's
+    :class:`~pyonep.emulator.clock.Clock`). Raises ``sqlite3.Error`` for a file that
     is not a usable database.
     """
     store = Store(db)
-    platform = Platform(store, clock=clock, root_cik=root_cik)
+    platform = Platform(store, clock=Clock(clock), root_cik=root_cik)
     if store.get_meta('vendor') is None:
         store.set_meta('vendor', vendor or 'vendor' + binascii.hexlify(os.urandom(4)).decode())
         store.set_meta('vendor_token', vendor_token or binascii.hexlify(os.urandom(20)).decode())
@@ -103,15 +119,50 @@ def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=
     return State(store, platform, Fleet(store, platform), config)
 
 
-def route(state, request):
+def api_of(path):
+    """Return which API a request path belongs to: 'rpc', 'provision', 'device', 'portals',
+    or None (the names fault rules use)."""
+    if path == RPC_PATH:
+        return 'rpc'
+    if path.startswith('/provision/'):
+        return 'provision'
+    if path.startswith(DEVICE_PREFIXES) or path in DEVICE_PATHS:
+        return 'device'
+    if path.startswith(PORTALS_PREFIX):
+        return 'portals'
+    return None
+
+
+def fault_target(request):
+    """Describe ``request`` the way fault rules match it (a :class:`~pyonep.emulator.faults.Target`):
+    its API, path, the caller's CIK (the RPC body's ``auth.cik``, else the ``X-Exosite-CIK``
+    header) and the procedures of an RPC batch."""
+    api = api_of(request.path)
+    cik = request.header('X-Exosite-CIK')
+    procedures = []
+    if api == 'rpc':
+        body, _ = rpc.parse_body(request.body)
+        if isinstance(body, dict):
+            auth, calls = body.get('auth'), body.get('calls')
+            cik = auth.get('cik') if isinstance(auth, dict) else None
+            if isinstance(calls, list):
+                procedures = [c.get('procedure') for c in calls if isinstance(c, dict)]
+    return Target(api, request.path, cik if isinstance(cik, str) else None, procedures)
+
+
+def route(state, request, replace_call=None):
     """Answer one :class:`~pyonep.emulator.web.Request` with a
-    :class:`~pyonep.emulator.web.Response` (see the module docstring for the routes)."""
+    :class:`~pyonep.emulator.web.Response` (see the module docstring for the routes).
+
+    ``replace_call`` (RPC only) is given each call object and returns the reply item that
+    replaces it, or None to run it (how an ``rpc_status`` fault answers).
+    """
     path = request.path
     if path == RPC_PATH:
         if request.method != 'POST':
             return json_response({'error': rpc.error_object(400, 'Use POST')}, status=405,
                                  headers=[('Allow', 'POST')])
-        reply = rpc.process(state.platform, request.body)
+        reply = rpc.process(state.platform, request.body, replace_call)
         if reply is None:
             return Response(200, b'', 'application/json; charset=utf-8')
         return json_response(reply)
@@ -161,7 +212,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return self._send(json_response({'error': rpc.error_object(
                 400, 'Chunked request bodies are not supported; send Content-Length')}, status=411))
-        if length > MAX_BODY:
+        if length > (control_api.MAX_UPLOAD if control_api.is_control(self.path) else MAX_BODY):
             self.close_connection = True
             self._drain(length)
             return self._send(json_response({'error': rpc.error_object(
@@ -170,11 +221,48 @@ class Handler(BaseHTTPRequestHandler):
         request = Request(self.command, self.path, self.headers, body,
                           self.server.server_address, self.client_address)
         try:
-            response = route(self.server.state, request)
+            response = self._answer(request)
         except Exception:
             LOG.exception('internal error answering %s %s', self.command, self.path)
             response = json_response({'error': rpc.error_object(500, 'Internal error')}, status=500)
+        if response is None:  # a dropped connection: no answer at all
+            self.close_connection = True
+            return
         self._send(response)
+
+    def _answer(self, request):
+        """Route ``request``, applying the fault rule that strikes it, if any.
+
+        Returns the Response to send, or None to close the connection without answering.
+        """
+        state = self.server.state
+        if control_api.is_control(request.path):
+            return control_api.handle(state, request)
+        fault = state.faults.strike(fault_target(request)) if state.faults.any() else None
+        if fault is None:
+            return route(state, request)
+        LOG.info('%s struck %s %s', fault.describe(), request.method, request.raw_path)
+        if fault.effect == 'drop' and fault.drop == 'before':
+            return None
+        if fault.effect == 'status':
+            status, body, headers = fault.status_reply(api_of(request.path))
+            if isinstance(body, str):
+                response = text_response(status, body)
+            else:
+                response = json_response(body, status=status)
+            for name, value in headers:
+                if name.lower() == 'content-type':
+                    response.content_type = value
+                else:
+                    response.headers.append((name, value))
+            return response
+        replace = fault.call_reply if fault.effect in ('rpc_status', 'rpc_error') else None
+        response = route(state, request, replace)
+        if fault.effect == 'drop':
+            return None
+        if fault.effect == 'latency_ms':
+            self.server.stopping.wait(fault.latency_ms / 1000.0)
+        return response
 
     def _drain(self, length):
         if length > MAX_DRAIN:
@@ -214,6 +302,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def __init__(self, state):
         self.state = state
+        self.stopping = threading.Event()  # cuts short answers held back by latency faults
         ThreadingHTTPServer.__init__(self, (state.config.host, state.config.port), Handler)
         state.config.port = self.server_address[1]
         self._thread = None
@@ -238,6 +327,7 @@ class EmulatorServer(ThreadingHTTPServer):
         Every acknowledged write is already committed, so none is lost.
         """
         self.state.platform.close()
+        self.stopping.set()
         if self._thread is not None:
             self.shutdown()
             self._thread.join()

@@ -14,7 +14,7 @@ from pyonep.emulator import Emulator, EmulatorError
 from rpc_helpers import make_client, make_dataport, ok, rpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KEYS = {'host', 'port', 'root_cik', 'vendor', 'vendor_token'}
+KEYS = {'host', 'port', 'root_cik', 'vendor', 'vendor_token', 'control'}
 
 
 def start_cli(*args):
