@@ -8,6 +8,8 @@ an emulator started with ``python -m pyonep.emulator --port 8080``::
     python examples/write_read.py --host m2.exosite.com --port 443 --https --cik <CIK>
 
 The examples create what they need under the client of ``--cik`` and drop it at the end.
+The examples that move the clock or inject failures need an emulator's control API, so
+with ``--host`` they need an emulator and its root CIK as ``--cik``.
 The provisioning examples also need ``--vendor`` and ``--vendor-token``. An error that an
 example does not handle itself stops it with a one-line message and exit status 1.
 """
@@ -19,6 +21,7 @@ import contextlib
 import requests
 
 from pyonep import OnepV1, Provision
+from pyonep.emulator.control import ControlError, connect
 from pyonep.exceptions import OneException
 
 
@@ -41,6 +44,12 @@ class Platform(object):
         """Return a Provision connected to this platform that manages by vendor token."""
         return Provision(host=self.host, port=self.port, https=self.https,
                          manage_by_cik=False, **options)
+
+    def control(self):
+        """Return the control API of this platform when it is an emulator (its clock, its
+        faults: see pyonep.emulator.control), used with ``cik`` as the root CIK."""
+        scheme = 'https' if self.https else 'http'
+        return connect('%s://%s:%s' % (scheme, self.host, self.port), self.cik)
 
 
 def flags(names):
@@ -82,7 +91,7 @@ def platform(description, vendor=False):
             port = args.port or (443 if args.https else 80)
             yield Platform(args.host, port, args.https, args.cik,
                            getattr(args, 'vendor', None), getattr(args, 'vendor_token', None))
-    except (OneException, requests.exceptions.RequestException) as exc:
+    except (OneException, ControlError, requests.exceptions.RequestException) as exc:
         raise SystemExit('error: %s: %s' % (type(exc).__name__, exc))
 
 

@@ -6,8 +6,10 @@ port), ``--db PATH`` (default ``:memory:``; a file keeps everything across resta
 generated when not given; an existing file keeps its own).
 
 When ready it prints exactly one JSON line on stdout,
-``{"host": ..., "port": ..., "root_cik": ..., "vendor": ..., "vendor_token": ...}``, then
-serves until SIGINT or SIGTERM and stops cleanly (every acknowledged write is committed).
+``{"control": ..., "host": ..., "port": ..., "root_cik": ..., "vendor": ..., "vendor_token":
+...}`` (``control`` is the URL of the control API, see
+:mod:`pyonep.emulator.control_api`), then serves until SIGINT or SIGTERM and stops cleanly
+(every acknowledged write is committed).
 """
 import argparse
 import logging

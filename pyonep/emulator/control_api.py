@@ -7,24 +7,23 @@ so are answers (except the snapshot file); errors are ``{"error": <message>}``, 
 not platform calls: no fault rule strikes them and they change no platform data except
 by what they are asked to do.
 
-=========================  ====================================================================
-``GET /_emulator/clock``   ``{"now": <Unix seconds, float>, "frozen": <bool>}``
-``POST /_emulator/clock``  one of ``{"advance": <seconds >= 0>}``, ``{"set": <Unix seconds, not
-                           before now>}``, ``{"freeze": true|false}``; answers as GET, after
-                           every timer due on the way has fired (see
-                           :func:`pyonep.emulator.clock.move_platform`)
-``GET .../faults``         the list of rules, each with ``id``, ``hits``, ``matched``, ``active``
-``POST .../faults``        a rule (see :mod:`pyonep.emulator.faults`); answers it with its
-                           ``id`` (HTTP 201)
-``DELETE .../faults``      removes every rule: ``{"removed": <count>}``
-``DELETE .../faults/<id>`` removes one: ``{"removed": 1}`` (HTTP 404 for an unknown id)
-``POST .../reset``         an empty platform, same root CIK, vendor and vendor token; no
-                           rules; real time. Answers the startup keys.
-``GET .../snapshot``       the whole platform as one sqlite file
-                           (``application/vnd.sqlite3``)
-``POST .../snapshot``      a snapshot file as the body: the platform goes back to it. Answers
-                           the startup keys (the root CIK and vendor are the snapshot's).
-=========================  ====================================================================
+- ``GET /_emulator/clock``: ``{"now": <Unix seconds, float>, "frozen": <bool>}``;
+- ``POST /_emulator/clock`` with one of ``{"advance": <seconds >= 0>}``, ``{"set": <Unix
+  seconds, not before now>}``, ``{"freeze": true|false}``: answers as GET, once every timer
+  due on the way has fired (see :func:`pyonep.emulator.clock.move_platform`);
+- ``GET /_emulator/faults``: the list of rules, each with ``id``, ``hits``, ``matched``,
+  ``active``;
+- ``POST /_emulator/faults`` with a rule (see :mod:`pyonep.emulator.faults`): the rule with
+  its ``id`` (HTTP 201);
+- ``DELETE /_emulator/faults``: removes every rule, ``{"removed": <count>}``;
+- ``DELETE /_emulator/faults/<id>``: removes one, ``{"removed": 1}`` (HTTP 404 for an
+  unknown id);
+- ``POST /_emulator/reset``: an empty platform with the same root CIK, vendor and vendor
+  token, no rules, real time; answers the startup keys;
+- ``GET /_emulator/snapshot``: the whole platform as one sqlite file
+  (``application/vnd.sqlite3``);
+- ``POST /_emulator/snapshot`` with a snapshot file as the body: the platform goes back to
+  it; answers the startup keys (the root CIK and vendor are the snapshot's).
 """
 import hmac
 import json
