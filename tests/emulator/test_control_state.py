@@ -119,6 +119,9 @@ def test_a_file_database_snapshots_and_restores_too(tmp_path):
         assert mode == 'wal'
     with Emulator(db=str(tmp_path / 'live.sqlite')) as again:   # what was restored was kept
         assert everything(again) == before
+        again.reset()
+    with Emulator(db=str(tmp_path / 'live.sqlite')) as emptied:   # and so is a reset
+        assert everything(emptied)['root'] == {} and emptied.root_cik == again.root_cik
 
 
 @pytest.mark.parametrize('db', [':memory:', 'file'])
