@@ -12,8 +12,10 @@ The provisioning examples also need ``--vendor`` and ``--vendor-token``; the Por
 example needs the Portals domain (``--portals-domain``, ``--portals-user``,
 ``--portals-password``, ``--portal-name``) with ``--vendor`` and ``--vendor-token`` being
 the domain's vendor, and takes ``--portals-url`` when the Portals API is not on the
-platform's host (the emulator serves it there). An error that an example does not handle
-itself stops it with a one-line message and exit status 1.
+platform's host (the emulator serves it there). The examples that move the clock or inject
+failures need an emulator's control API, so with ``--host`` they need an emulator and its
+root CIK as ``--cik``. An error that an example does not handle itself stops it with a
+one-line message and exit status 1.
 """
 from __future__ import print_function
 
@@ -23,6 +25,7 @@ import contextlib
 import requests
 
 from pyonep import OnepV1, Provision
+from pyonep.emulator.control import ControlError, connect
 from pyonep.exceptions import OneException
 
 
@@ -52,6 +55,12 @@ class Platform(object):
         """Return a Provision connected to this platform that manages by vendor token."""
         return Provision(host=self.host, port=self.port, https=self.https,
                          manage_by_cik=False, **options)
+
+    def control(self):
+        """Return the control API of this platform when it is an emulator (its clock, its
+        faults: see pyonep.emulator.control), used with ``cik`` as the root CIK."""
+        scheme = 'https' if self.https else 'http'
+        return connect('%s://%s:%s' % (scheme, self.host, self.port), self.cik)
 
 
 PORTALS_OPTIONS = ('portals_domain', 'portals_user', 'portals_password', 'portal_name')
@@ -112,7 +121,7 @@ def platform(description, vendor=False, portals=False):
                            getattr(args, 'vendor', None), getattr(args, 'vendor_token', None),
                            dict((name, getattr(args, name, None))
                                 for name in PORTALS_OPTIONS + ('portals_url',)))
-    except (OneException, requests.exceptions.RequestException) as exc:
+    except (OneException, ControlError, requests.exceptions.RequestException) as exc:
         raise SystemExit('error: %s: %s' % (type(exc).__name__, exc))
 
 

@@ -97,6 +97,21 @@ EXPECTED = {
         'power through Portals -> [3.5, 2.5, 1.5]',
         'delete_device -> True',
     ],
+    'outage_gateway.py': [
+        '+10 s  sent 1 reading(s)',
+        'the platform goes down for 30 seconds',
+        '+15 s  platform unavailable (OnePlatformException); keeping 1 reading(s)',
+        '+50 s  sent 8 reading(s)',
+        'the outage refused 3 request(s)',
+        'nothing left unsent: True',
+        'the platform holds all 12 readings, each at the time it was taken: True',
+    ],
+    'datarule_timer.py': [
+        '59 minutes after a heartbeat, offline = 0',
+        'an hour after the next heartbeat, offline = 1, since +119 minutes',
+        'a heartbeat again, offline = 0',
+        'moved the clock 119 minutes forward in ',
+    ],
     'error_handling.py': [
         'write text to an integer dataport -> (False, ',
         'read an alias that does not exist -> (False, ',

@@ -15,6 +15,11 @@
   domain with users, portals, devices added by model and serial number, data sources,
   permissions and tokens, for :mod:`pyonep.portals` (:attr:`Emulator.portals_url`).
 
+Under ``/_emulator/`` it also serves a control API (:mod:`pyonep.emulator.control_api`):
+its clock, fault rules, reset and snapshots, which ``Emulator`` offers as ``emu.clock``,
+``emu.faults``, ``emu.reset()``, ``emu.snapshot(path)`` and ``emu.restore(path)``
+(:mod:`pyonep.emulator.control`).
+
 For example::
 
     from pyonep.emulator import Emulator
@@ -43,7 +48,9 @@ import subprocess as _subprocess
 import sys
 import tempfile
 
-__all__ = ['Emulator', 'EmulatorError', 'find_python']
+from pyonep.emulator.control import Control, ControlError
+
+__all__ = ['ControlError', 'Emulator', 'EmulatorError', 'find_python']
 
 # The startup keys of the Portals domain (see docs/emulator.md).
 PORTALS_KEYS = ('portals_domain', 'portals_user', 'portals_password', 'portal_id', 'portal_name',
@@ -140,15 +147,21 @@ class Emulator(object):
     for a new database, generated when None), ``subprocess`` (True
     runs the server as a child process; the default runs it in-process on Python 3.8+ and
     as a child process otherwise), ``clock`` (in-process only: a callable returning Unix
-    time, for tests that move time forward).
+    time, the source the platform clock runs from; ``emu.clock`` moves it further).
 
     Attributes once started: ``host``, ``port``, ``url`` (``http://host:port``),
-    ``root_cik``, ``vendor``, ``vendor_token``, and ``platform`` (the in-process
+    ``root_cik``, ``vendor``, ``vendor_token``, ``control_url`` (the URL of the control
+    API, ``<url>/_emulator/``), and ``platform`` (the in-process
     :class:`pyonep.emulator.models.Platform`, None in subprocess mode). The Portals
     domain: ``portals_domain`` (its name), ``portals_user`` and ``portals_password`` (a
     domain admin), ``portal_id``, ``portal_name`` and ``portal_cik`` (that user's first
     portal), ``portals_vendor`` and ``portals_vendor_token`` (the domain's vendor, for
     the models its devices come from), and ``portals_url``.
+
+    Control, in-process and subprocess alike (see :mod:`pyonep.emulator.control`):
+    ``clock`` (``now()``, ``advance(s)``, ``set(t)``, ``freeze()``, ``unfreeze()``),
+    ``faults`` (``add(**rule)``, ``list()``, ``remove(id)``, ``clear()``), :meth:`reset`,
+    :meth:`snapshot` and :meth:`restore`.
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`. :meth:`onep`,
     :meth:`provision` and :meth:`portals` return pyonep's clients pointed at it.
@@ -173,12 +186,16 @@ class Emulator(object):
         self.portal_id = self.portal_name = self.portal_cik = None
         self.portals_vendor = self.portals_vendor_token = None
         self.subprocess = subprocess
-        self.clock = clock
+        self.clock_source = clock
+        self.control_url = None
         self.platform = None
         self.state = None
         self._server = None
         self._process = None
         self._errors = None
+        self._control = Control(self)
+        self.clock = self._control.clock
+        self.faults = self._control.faults
 
     @property
     def url(self):
@@ -204,7 +221,7 @@ class Emulator(object):
         else:
             from pyonep.emulator.server import EmulatorServer, create_state
             state = create_state(self.db, self.host, self.port, self.root_cik, self.vendor,
-                                 self.vendor_token, clock=self.clock,
+                                 self.vendor_token, clock=self.clock_source,
                                  portals_domain=self.portals_domain,
                                  portals_user=self.portals_user,
                                  portals_password=self.portals_password)
@@ -222,6 +239,33 @@ class Emulator(object):
     def _adopt(self, config):
         for key in ('host', 'port', 'root_cik', 'vendor', 'vendor_token') + PORTALS_KEYS:
             setattr(self, key, config[key])
+        self.control_url = config.get('control')
+
+    def reset(self):
+        """Make the platform empty again: a root client with the same CIK, the same vendor
+        and vendor token, no fault rules, the clock on real time.
+
+        Returns None. Raises :class:`ControlError` when the emulator refuses.
+        """
+        self._adopt(self._control.reset())
+
+    def snapshot(self, path):
+        """Save the whole platform (clients, CIKs, RIDs, aliases, points, rules, timers,
+        the fleet) to the file ``path``: a sqlite database, also usable as ``--db``.
+
+        Returns None. Raises :class:`ControlError`, or ``IOError`` when ``path`` cannot
+        be written.
+        """
+        self._control.snapshot(path)
+
+    def restore(self, path):
+        """Put the platform back in the state saved by :meth:`snapshot` in ``path``.
+
+        The clock and the fault rules stay as they are. ``root_cik``, ``vendor`` and
+        ``vendor_token`` become the snapshot's. Returns None. Raises :class:`ControlError`
+        (status 400) for a file that is not a snapshot, leaving the platform unchanged.
+        """
+        self._adopt(self._control.restore(path))
 
     def _start_process(self):
         command = _child_command(find_python(), 'pyonep.emulator',

@@ -7,8 +7,9 @@ port), ``--db PATH`` (default ``:memory:``; a file keeps everything across resta
 when not given; an existing file keeps its own).
 
 When ready it prints exactly one JSON line on stdout,
-``{"host": ..., "port": ..., "root_cik": ..., "vendor": ..., "vendor_token": ...}`` plus
-the Portals keys (``portals_domain``, ``portals_user``, ``portals_password``,
+``{"control": ..., "host": ..., "port": ..., "root_cik": ..., "vendor": ..., "vendor_token":
+...}`` (``control`` is the URL of the control API, see :mod:`pyonep.emulator.control_api`)
+plus the Portals keys (``portals_domain``, ``portals_user``, ``portals_password``,
 ``portal_id``, ``portal_name``, ``portal_cik``, ``portals_vendor``,
 ``portals_vendor_token``), then serves until SIGINT or SIGTERM and stops cleanly (every
 acknowledged write is committed).

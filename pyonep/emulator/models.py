@@ -29,6 +29,8 @@ Interface for the other parts of the emulator (the fleet and device API code use
   authenticated (``Caller(rid)`` is what the CIK of client ``rid`` authenticates as); the
   device API authenticates once per request and runs its procedures this way
 - ``platform.dispatch_log(rid)`` -> what a dispatch would have sent
+- ``platform.tick()`` fires the timers that are due; ``platform.next_deadline()`` -> the
+  earliest armed timer deadline or None (``clock.move_platform`` steps through them)
 
 What is emulated and what is not:
 
@@ -378,6 +380,11 @@ class Platform(object):
             changed = self._tick()
         if changed:
             self._notify()
+
+    def next_deadline(self):
+        """Return the earliest armed datarule timer deadline (Unix seconds), or None."""
+        return self.store.execute(
+            'SELECT MIN(deadline) FROM rulestate WHERE deadline IS NOT NULL')[0][0]
 
     def close(self):
         """Wake every ``wait`` call so it answers at once (used when the server stops)."""

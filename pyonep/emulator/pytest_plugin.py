@@ -11,8 +11,17 @@ Installing pyonep registers it (entry point ``pytest11``), so any test can ask f
         assert onep.read(cik, rid, {})[1][0][1] == 42
 
 The fixture yields a started :class:`pyonep.emulator.Emulator` with an in-memory database
-(its ``root_cik``, ``vendor``, ``vendor_token``, ``url``, ``onep()`` and ``provision()``)
-and stops it after the test. This module must stay importable on Python 2.7.
+(its ``root_cik``, ``vendor``, ``vendor_token``, ``url``, ``onep()`` and ``provision()``,
+and its controls: ``clock``, ``faults``, ``reset()``, ``snapshot(path)``, ``restore(path)``)
+and stops it after the test::
+
+    def test_an_outage_is_ridden_out(onep_emulator):
+        onep_emulator.clock.freeze()
+        with onep_emulator.faults.add(api='rpc', status=503, for_s=30):
+            ...                                   # every RPC request answers 503
+            onep_emulator.clock.advance(30)       # and now the outage is over
+
+This module must stay importable on Python 2.7.
 """
 import pytest
 

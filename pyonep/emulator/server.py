@@ -10,9 +10,14 @@ Routing:
 - any path starting with ``/provision/``: ``provision_api.handle(state, request)``;
 - ``/onep:v1/stack/...``, ``/timestamp``, ``/ip`` and ``/api:v1/...``:
   ``device_api.handle(state, request)``;
-- any path starting with ``/api/portals/``: ``portals_api.handle(state, request)``.
+- any path starting with ``/api/portals/``: ``portals_api.handle(state, request)``;
+- ``/_emulator/...``: the control API, ``control_api.handle(state, request)`` (clock,
+  fault rules, reset, snapshots; never struck by a fault rule).
 
-Every other path answers 404 text.
+Every other path answers 404 text. Before routing, the fault rules (``state.faults``) may
+strike a request: :meth:`Handler._answer` applies their effects (a status answered
+instead, RPC calls answered with a status, an answer held back, a dropped connection) and
+logs each struck request on the ``pyonep.emulator`` logger at INFO level.
 
 The ``state`` object handlers receive (:class:`State`) has these attributes:
 
@@ -22,7 +27,9 @@ The ``state`` object handlers receive (:class:`State`) has these attributes:
 - ``portals``: the :class:`~pyonep.emulator.portals.Portals` domain;
 - ``config``: a :class:`Config` with ``host``, ``port``, ``root_cik``, ``vendor`` and
   ``vendor_token`` (``port`` is the real one once the server is bound), and ``portals``
-  (the domain's startup keys).
+  (the domain's startup keys);
+- ``clock``: the platform's :class:`~pyonep.emulator.clock.Clock` (also ``platform.clock``);
+- ``faults``: the :class:`~pyonep.emulator.faults.Faults` rules.
 
 Limits and behaviour that clients can see:
 
@@ -43,7 +50,9 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from pyonep.emulator import device_api, portals_api, provision_api, rpc
+from pyonep.emulator import control_api, device_api, portals_api, provision_api, rpc
+from pyonep.emulator.clock import Clock
+from pyonep.emulator.faults import Faults, Target
 from pyonep.emulator.fleet import Fleet
 from pyonep.emulator.models import Platform
 from pyonep.emulator.portals import Portals
@@ -78,16 +87,17 @@ class Config(object):
 
     def as_dict(self):
         """Return the settings as one dict (the JSON line the CLI prints): the five
-        above and the Portals keys."""
+        above, ``control`` (the URL of the control API) and the Portals keys."""
         settings = dict(self.portals)
         settings.update(host=self.host, port=self.port, root_cik=self.root_cik,
-                        vendor=self.vendor, vendor_token=self.vendor_token)
+                        vendor=self.vendor, vendor_token=self.vendor_token,
+                        control='http://%s:%d%s' % (self.host, self.port, control_api.PREFIX))
         return settings
 
 
 class State(object):
-    """What every handler gets: ``store``, ``platform``, ``fleet``, ``portals`` and
-    ``config``."""
+    """What every handler gets: ``store``, ``platform``, ``fleet``, ``portals``,
+    ``config``, and ``clock`` (``platform.clock``) and ``faults`` (no rules at first)."""
 
     def __init__(self, store, platform, fleet, config, portals=None):
         self.store = store
@@ -95,6 +105,8 @@ class State(object):
         self.fleet = fleet
         self.config = config
         self.portals = portals
+        self.clock = platform.clock
+        self.faults = Faults(platform.clock)
 
 
 def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=None,
@@ -105,13 +117,14 @@ def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=
     Arguments: ``db`` (a file path or ':memory:'), ``host``/``port`` (recorded in
     ``config``), ``root_cik``, ``vendor``, ``vendor_token``, ``portals_domain``,
     ``portals_user`` and ``portals_password`` (used when the database is new and
-    generated when None; a database that has them keeps its own), ``clock`` (see
-    :class:`~pyonep.emulator.models.Platform`). Raises ``sqlite3.Error`` for a file that
-    is not a usable database, ``ValueError`` for a Portals domain whose first label is
-    not a usable vendor name (or is ``vendor``).
+    generated when None; a database that has them keeps its own), ``clock`` (a callable
+    returning Unix seconds, ``time.time`` by default: the source of the platform's
+    :class:`~pyonep.emulator.clock.Clock`). Raises ``sqlite3.Error`` for a file that is
+    not a usable database, ``ValueError`` for a Portals domain whose first label is not a
+    usable vendor name (or is ``vendor``).
     """
     store = Store(db)
-    platform = Platform(store, clock=clock, root_cik=root_cik)
+    platform = Platform(store, clock=Clock(clock), root_cik=root_cik)
     if store.get_meta('vendor') is None:
         store.set_meta('vendor', vendor or 'vendor' + binascii.hexlify(os.urandom(4)).decode())
         store.set_meta('vendor_token', vendor_token or binascii.hexlify(os.urandom(20)).decode())
@@ -127,15 +140,50 @@ def create_state(db=':memory:', host='127.0.0.1', port=0, root_cik=None, vendor=
     return State(store, platform, fleet, config, portals)
 
 
-def route(state, request):
+def api_of(path):
+    """Return which API a request path belongs to: 'rpc', 'provision', 'device', 'portals',
+    or None (the names fault rules use)."""
+    if path in RPC_PATHS:
+        return 'rpc'
+    if path.startswith('/provision/'):
+        return 'provision'
+    if path.startswith(DEVICE_PREFIXES) or path in DEVICE_PATHS:
+        return 'device'
+    if path.startswith(PORTALS_PREFIX):
+        return 'portals'
+    return None
+
+
+def fault_target(request):
+    """Describe ``request`` the way fault rules match it (a :class:`~pyonep.emulator.faults.Target`):
+    its API, path, the caller's CIK (the RPC body's ``auth.cik``, else the ``X-Exosite-CIK``
+    header) and the procedures of an RPC batch."""
+    api = api_of(request.path)
+    cik = request.header('X-Exosite-CIK')
+    procedures = []
+    if api == 'rpc':
+        body, _ = rpc.parse_body(request.body)
+        if isinstance(body, dict):
+            auth, calls = body.get('auth'), body.get('calls')
+            cik = auth.get('cik') if isinstance(auth, dict) else None
+            if isinstance(calls, list):
+                procedures = [c.get('procedure') for c in calls if isinstance(c, dict)]
+    return Target(api, request.path, cik if isinstance(cik, str) else None, procedures)
+
+
+def route(state, request, replace_call=None):
     """Answer one :class:`~pyonep.emulator.web.Request` with a
-    :class:`~pyonep.emulator.web.Response` (see the module docstring for the routes)."""
+    :class:`~pyonep.emulator.web.Response` (see the module docstring for the routes).
+
+    ``replace_call`` (RPC only) is given each call object and returns the reply item that
+    replaces it, or None to run it (how an ``rpc_status`` fault answers).
+    """
     path = request.path
     if path in RPC_PATHS:
         if request.method != 'POST':
             return json_response({'error': rpc.error_object(400, 'Use POST')}, status=405,
                                  headers=[('Allow', 'POST')])
-        reply = rpc.process(state.platform, request.body)
+        reply = rpc.process(state.platform, request.body, replace_call)
         if reply is None:
             return Response(200, b'', 'application/json; charset=utf-8')
         return json_response(reply)
@@ -187,7 +235,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return self._send(json_response({'error': rpc.error_object(
                 400, 'Chunked request bodies are not supported; send Content-Length')}, status=411))
-        if length > MAX_BODY:
+        if length > (control_api.MAX_UPLOAD if control_api.is_control(self.path) else MAX_BODY):
             self.close_connection = True
             self._drain(length)
             return self._send(json_response({'error': rpc.error_object(
@@ -196,11 +244,48 @@ class Handler(BaseHTTPRequestHandler):
         request = Request(self.command, self.path, self.headers, body,
                           self.server.server_address, self.client_address)
         try:
-            response = route(self.server.state, request)
+            response = self._answer(request)
         except Exception:
             LOG.exception('internal error answering %s %s', self.command, self.path)
             response = json_response({'error': rpc.error_object(500, 'Internal error')}, status=500)
+        if response is None:  # a dropped connection: no answer at all
+            self.close_connection = True
+            return
         self._send(response)
+
+    def _answer(self, request):
+        """Route ``request``, applying the fault rule that strikes it, if any.
+
+        Returns the Response to send, or None to close the connection without answering.
+        """
+        state = self.server.state
+        if control_api.is_control(request.path):
+            return control_api.handle(state, request)
+        fault = state.faults.strike(fault_target(request)) if state.faults.any() else None
+        if fault is None:
+            return route(state, request)
+        LOG.info('%s struck %s %s', fault.describe(), request.method, request.raw_path)
+        if fault.effect == 'drop' and fault.drop == 'before':
+            return None
+        if fault.effect == 'status':
+            status, body, headers = fault.status_reply(api_of(request.path))
+            if isinstance(body, str):
+                response = text_response(status, body)
+            else:
+                response = json_response(body, status=status)
+            for name, value in headers:
+                if name.lower() == 'content-type':
+                    response.content_type = value
+                else:
+                    response.headers.append((name, value))
+            return response
+        replace = fault.call_reply if fault.effect in ('rpc_status', 'rpc_error') else None
+        response = route(state, request, replace)
+        if fault.effect == 'drop':
+            return None
+        if fault.effect == 'latency_ms':
+            self.server.stopping.wait(fault.latency_ms / 1000.0)
+        return response
 
     def _drain(self, length):
         if length > MAX_DRAIN:
@@ -241,6 +326,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def __init__(self, state):
         self.state = state
+        self.stopping = threading.Event()  # cuts short answers held back by latency faults
         ThreadingHTTPServer.__init__(self, (state.config.host, state.config.port), Handler)
         state.config.port = self.server_address[1]
         self._thread = None
@@ -265,6 +351,7 @@ class EmulatorServer(ThreadingHTTPServer):
         Every acknowledged write is already committed, so none is lost.
         """
         self.state.platform.close()
+        self.stopping.set()
         if self._thread is not None:
             self.shutdown()
             self._thread.join()

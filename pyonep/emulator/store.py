@@ -9,9 +9,17 @@ are already committed.
 A file database uses write-ahead logging with ``synchronous=NORMAL``: a committed
 transaction survives the emulator process stopping or being killed (an operating system
 crash may lose the last transactions, which is acceptable for a test platform).
+
+Snapshots use sqlite's online backup: :meth:`Store.snapshot` writes a consistent copy of
+every committed transaction to a file of its own (a plain sqlite database in rollback
+journal mode, so the one file is the whole copy) while other calls go on, and
+:meth:`Store.replace_with` puts another database's contents in place of this one's, under
+``lock``, so every call sees either the old contents or the new.
 """
 import contextlib
+import os
 import sqlite3
+import tempfile
 import threading
 
 
@@ -85,6 +93,49 @@ class Store(object):
         """Store the text ``value`` under ``key`` in the meta table (committed at once)."""
         with self.transaction() as conn:
             conn.execute('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', (key, value))
+
+    def snapshot(self, path):
+        """Write a consistent copy of the whole database to the file ``path`` (replaced when
+        it exists; a reader never sees it half-written).
+
+        A file database is copied through a connection of its own, so calls keep running
+        meanwhile; an in-memory one is copied under ``lock`` (no transaction is half-done
+        then). The copy is a self-contained sqlite file (rollback journal, no ``-wal``).
+        Returns None. Raises ``OSError`` or ``sqlite3.Error`` when the file cannot be written.
+        """
+        folder = os.path.dirname(os.path.abspath(path))
+        handle, partial = tempfile.mkstemp(prefix='.snapshot-', suffix='.partial', dir=folder)
+        os.close(handle)
+        try:
+            target = sqlite3.connect(partial, isolation_level=None)
+            try:
+                if self.path == ':memory:':
+                    with self.lock:
+                        self.conn.backup(target)
+                else:
+                    source = sqlite3.connect(self.path, isolation_level=None)
+                    try:
+                        source.backup(target)
+                    finally:
+                        source.close()
+                target.execute('PRAGMA journal_mode=DELETE')
+            finally:
+                target.close()
+            os.replace(partial, path)
+        except BaseException:
+            if os.path.exists(partial):
+                os.remove(partial)
+            raise
+
+    def replace_with(self, other):
+        """Replace this database's whole contents with those of ``other`` (another Store).
+
+        Holds both stores' locks while copying. A file database keeps its write-ahead log
+        mode. Returns None. Raises ``sqlite3.Error`` when sqlite refuses the copy (the
+        contents are then unchanged).
+        """
+        with self.lock, other.lock:
+            other.conn.backup(self.conn)
 
     def close(self):
         """Close the connection. Committed data stays in the file."""

@@ -11,10 +11,11 @@ import textwrap
 import pytest
 
 from pyonep.emulator import PORTALS_KEYS, Emulator, EmulatorError
+from pyonep.emulator.control import connect
 from rpc_helpers import make_client, make_dataport, ok, rpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KEYS = {'host', 'port', 'root_cik', 'vendor', 'vendor_token'} | set(PORTALS_KEYS)
+KEYS = {'host', 'port', 'root_cik', 'vendor', 'vendor_token', 'control'} | set(PORTALS_KEYS)
 
 
 def start_cli(*args):
@@ -54,6 +55,9 @@ def test_cli_prints_one_ready_line_and_stops_on_sigterm():
         assert config['host'] == '127.0.0.1' and config['port'] > 0
         assert (config['vendor'], config['vendor_token'], config['root_cik']) == (
             'acme', 't' * 40, 'c' * 40)
+        assert config['control'] == 'http://127.0.0.1:%d/_emulator/' % config['port']
+        control = connect(config['control'], 'c' * 40)
+        assert control.clock.freeze()['frozen'] is True
         reply = rpc(Endpoint(config), {'cik': 'c' * 40}, [
             {'id': 1, 'procedure': 'lookup', 'arguments': ['alias', '']}])
         assert reply[0]['status'] == 'ok'
@@ -129,6 +133,28 @@ def test_subprocess_mode():
         assert ok(onep.read(emu.root_cik, rid, {}))[0][1] == 3
 
 
+def test_subprocess_mode_offers_the_controls(tmp_path):
+    with Emulator(subprocess=True) as emu:
+        assert emu.control_url == emu.url + '/_emulator/'
+        onep, cik = emu.onep(), emu.root_cik
+        rid = make_dataport(onep, cik)
+        now = emu.clock.freeze()['now']
+        emu.clock.advance(3600)
+        ok(onep.write(cik, rid, 1))
+        assert ok(onep.read(cik, rid, {})) == [[int(now + 3600), 1]]
+        path = str(tmp_path / 'state.sqlite')
+        emu.snapshot(path)
+        with emu.faults.add(procedure='read', rpc_status='restricted') as fault:
+            assert onep.read(cik, rid, {}) == (False, 'restricted')
+        assert fault.hits() == 1 and emu.faults.list() == []
+        emu.reset()
+        assert ok(onep.listing(cik, ['dataport'], {})) == {'dataport': []}
+        assert emu.clock.frozen() is False
+        emu.restore(path)
+        # the snapshot does not hold the clock: read up to the time of the point
+        assert ok(onep.read(cik, rid, {'endtime': int(now + 3600)})) == [[int(now + 3600), 1]]
+
+
 def test_subprocess_mode_reports_a_failed_start(tmp_path, monkeypatch):
     with pytest.raises(EmulatorError) as caught:
         Emulator(subprocess=True, db=str(tmp_path)).start()
@@ -143,6 +169,9 @@ def test_subprocess_mode_reports_a_failed_start(tmp_path, monkeypatch):
 def test_pytest_fixture(tmp_path):
     test_file = tmp_path / 'test_uses_fixture.py'
     test_file.write_text(textwrap.dedent('''
+        import pytest
+        from pyonep.exceptions import OnePlatformException
+
         def test_write_then_read(onep_emulator):
             onep = onep_emulator.onep()
             cik = onep_emulator.root_cik
@@ -150,6 +179,18 @@ def test_pytest_fixture(tmp_path):
             assert isok
             onep.write(cik, rid, 42)
             assert onep.read(cik, rid, {})[1][0][1] == 42
+
+        def test_the_fixture_has_the_controls(onep_emulator):
+            onep = onep_emulator.onep()
+            cik = onep_emulator.root_cik
+            start = onep_emulator.clock.freeze()['now']
+            onep_emulator.clock.advance(60)
+            assert onep_emulator.clock.now() == start + 60
+            with onep_emulator.faults.add(status=503):
+                with pytest.raises(OnePlatformException):
+                    onep.listing(cik, ['client'], {})
+            onep_emulator.reset()
+            assert onep.listing(cik, ['client'], {}) == (True, {'client': []})
     '''))
     env = dict(os.environ, PYTHONPATH=ROOT)
     result = subprocess.run(
@@ -157,7 +198,7 @@ def test_pytest_fixture(tmp_path):
          'pyonep.emulator.pytest_plugin', '-p', 'no:cacheprovider', str(test_file)],
         capture_output=True, env=env, cwd=str(tmp_path), timeout=120)
     assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
-    assert b'1 passed' in result.stdout
+    assert b'2 passed' in result.stdout
 
 
 def python27():
@@ -175,7 +216,8 @@ def python27():
 def test_python27_imports_the_package_and_drives_a_subprocess_emulator():
     compile_check = subprocess.run(
         [python27(), '-m', 'py_compile', os.path.join(ROOT, 'pyonep', 'emulator', '__init__.py'),
-         os.path.join(ROOT, 'pyonep', 'emulator', 'pytest_plugin.py')], capture_output=True)
+         os.path.join(ROOT, 'pyonep', 'emulator', 'pytest_plugin.py'),
+         os.path.join(ROOT, 'pyonep', 'emulator', 'control.py')], capture_output=True)
     assert compile_check.returncode == 0, compile_check.stderr
     script = textwrap.dedent('''
         import json, urllib2
@@ -185,6 +227,11 @@ def test_python27_imports_the_package_and_drives_a_subprocess_emulator():
                 {"id": 1, "procedure": "lookup", "arguments": ["alias", ""]}]})
             reply = json.loads(urllib2.urlopen(emu.url + "/onep:v1/rpc/process", body).read())
             assert reply[0]["status"] == "ok", reply
+            now = emu.clock.freeze()["now"]
+            assert emu.clock.advance(60)["now"] == now + 60
+            with emu.faults.add(status=503) as fault:
+                pass
+            assert fault.hits() == 0
             print("ok")
     ''')
     env = dict(os.environ, PYTHONPATH=ROOT, PYONEP_EMULATOR_PYTHON=sys.executable)

@@ -63,3 +63,50 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path):
     path.write_bytes(b'this is not sqlite' * 100)
     with pytest.raises(sqlite3.DatabaseError):
         Store(str(path))
+
+
+@pytest.mark.parametrize('db', [':memory:', 'file'])
+def test_a_snapshot_never_holds_half_a_transaction(tmp_path, db):
+    import threading
+    store = Store(str(tmp_path / 'live.sqlite') if db == 'file' else db)
+    store.ensure_schema('CREATE TABLE IF NOT EXISTS t (x INTEGER)')
+    opened, finish = threading.Event(), threading.Event()
+
+    def writer():
+        with store.transaction() as conn:
+            conn.execute('INSERT INTO t VALUES (1)')
+            opened.set()
+            finish.wait(30)
+            conn.execute('INSERT INTO t VALUES (2)')
+
+    path = str(tmp_path / 'snapshot.sqlite')
+    thread = threading.Thread(target=writer)
+    thread.start()
+    opened.wait(30)
+    snapshot = threading.Thread(target=store.snapshot, args=(path,))
+    snapshot.start()
+    snapshot.join(0.5)              # give it time to copy the half-done transaction, if it would
+    finish.set()
+    thread.join()
+    snapshot.join()
+    conn = sqlite3.connect(path)
+    assert conn.execute('SELECT x FROM t ORDER BY x').fetchall() in ([], [(1,), (2,)])
+    assert conn.execute('PRAGMA journal_mode').fetchone()[0] == 'delete'
+    conn.close()
+    store.close()
+
+
+def test_replace_with_copies_another_store_whole(tmp_path):
+    live = Store(str(tmp_path / 'live.sqlite'))
+    live.ensure_schema('CREATE TABLE IF NOT EXISTS t (x INTEGER)')
+    live.execute('INSERT INTO t VALUES (1)')
+    other = Store()
+    other.ensure_schema('CREATE TABLE IF NOT EXISTS u (y TEXT)')
+    other.execute("INSERT INTO u VALUES ('copied')")
+    live.replace_with(other)
+    assert live.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name") == [
+        ('meta',), ('u',)]
+    assert live.execute('SELECT y FROM u') == [('copied',)]
+    assert live.execute('PRAGMA journal_mode') == [('wal',)]
+    live.close()
+    other.close()
