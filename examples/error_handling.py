@@ -69,7 +69,7 @@ with platform(__doc__, vendor=True) as p:
         print('   its .response is the ProvisionResponse, status', exc.response.status())
     try:
         Provision(host='127.0.0.1', port=closed_port(), https=False).vendor_show(p.vendor_token)
-    except requests.exceptions.ConnectionError as exc:
+    except requests.exceptions.ConnectionError:
         print('   nothing listening -> requests.exceptions.ConnectionError')
 
     print('5. OneException catches every pyonep exception')

@@ -8,29 +8,15 @@ strikes once (``count=1``) and must have seen exactly one request.
 Below Python 3.8 the emulator runs in a child process with a newer interpreter (skipped,
 saying why, when there is none).
 """
-import sys
 
 import pytest
 import requests
 
-from pyonep.emulator import Emulator, EmulatorError, find_python
+from emulator_support import needs_emulator
+from pyonep.emulator import Emulator
 from pyonep.exceptions import JsonRPCRequestException, OnePlatformException, ProvisionException
 
-
-def emulator_missing():
-    """Return why no emulator can run with this interpreter, or None when one can."""
-    if sys.version_info >= (3, 8):
-        return None
-    try:
-        find_python()
-    except EmulatorError as exc:
-        return 'Python %d.%d needs a Python 3.8+ to run the emulator: %s' % (
-            sys.version_info[0], sys.version_info[1], exc)
-    return None
-
-
-MISSING = emulator_missing()
-pytestmark = pytest.mark.skipif(MISSING is not None, reason=str(MISSING))
+pytestmark = needs_emulator
 
 STATUS_EFFECTS = [
     ({'status': 503, 'headers': {'Retry-After': '30'}}, '503'),

@@ -15,9 +15,9 @@ import pytest
 from pyonep.datastore import Datastore, datastore_config, transport_config
 from pyonep.exceptions import JsonRPCRequestException, OnePlatformException
 from recording_server import free_port
-from test_examples import MISSING
+from emulator_support import needs_emulator
 
-pytestmark = pytest.mark.skipif(MISSING is not None, reason=str(MISSING))
+pytestmark = needs_emulator
 
 HOUR = 3600  # an interval the tests never wait for: only stop() or a full buffer wakes it
 

@@ -16,23 +16,7 @@ import threading
 
 import pytest
 
-from pyonep.emulator import EmulatorError, find_python
-
-
-def emulator_missing():
-    """Return why no emulator can run with this interpreter, or None when one can."""
-    if sys.version_info >= (3, 8):
-        return None
-    try:
-        find_python()
-    except EmulatorError as exc:
-        return 'Python %d.%d needs a Python 3.8+ to run the emulator: %s' % (
-            sys.version_info[0], sys.version_info[1], exc)
-    return None
-
-
-MISSING = emulator_missing()
-needs_emulator = pytest.mark.skipif(MISSING is not None, reason=str(MISSING))
+from emulator_support import needs_emulator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, 'examples')

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from control_helpers import advance, control
-from rpc_helpers import call, make_client, make_dataport, ok, post
+from rpc_helpers import make_client, make_dataport, ok, post
 
 READ_ROOT = [{'id': 1, 'procedure': 'lookup', 'arguments': ['alias', '']}]
 
