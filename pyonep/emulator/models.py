@@ -172,12 +172,16 @@ def _dumps(value):
 
 
 class Caller(object):
-    """Who a call runs as: ``rid`` of the calling client, and ``permissions`` (None for a
-    CIK, or the ``{rid: [procedure, ...]}`` of a token)."""
+    """Who a call runs as: ``rid`` of the calling client, ``permissions`` (None for a CIK,
+    or the ``{rid: [procedure, ...]}`` of a token), ``via`` (the client whose CIK
+    authenticated a ``client_id`` or ``resource_id`` auth, else None) and ``expires`` (the
+    Unix time a token stops working, None for a CIK or a token without a ttl)."""
 
-    def __init__(self, rid, permissions=None):
+    def __init__(self, rid, permissions=None, via=None, expires=None):
         self.rid = rid
         self.permissions = permissions
+        self.via = via
+        self.expires = expires
 
 
 class Platform(object):
@@ -375,7 +379,7 @@ class Platform(object):
             row = self._row(client)
             if row is None or row['status'] != 'activated':
                 raise AuthError('token client is gone')
-            return Caller(client, json.loads(permissions))
+            return Caller(client, json.loads(permissions), expires=expires)
         if 'cik' not in keys or not keys <= {'cik', 'client_id', 'resource_id'} or len(keys) > 2:
             raise AuthError('unsupported auth')
         rid = self.rid_for_cik(auth['cik'])
@@ -385,12 +389,12 @@ class Platform(object):
             target = self._row(auth['client_id']) if isinstance(auth['client_id'], str) else None
             if target is None or target['type'] != 'client' or not self.is_below(rid, target['rid']):
                 raise AuthError('client_id is not in the subtree of the CIK')
-            return Caller(target['rid'])
+            return Caller(target['rid'], via=rid)
         if 'resource_id' in auth:
             target = self._row(auth['resource_id']) if isinstance(auth['resource_id'], str) else None
             if target is None or target['rid'] == rid or not self.is_below(rid, target['rid']):
                 raise AuthError('resource_id is not strictly below the client of the CIK')
-            return Caller(target['owner'])
+            return Caller(target['owner'], via=rid)
         return Caller(rid)
 
     def run(self, caller, procedure, arguments):
@@ -411,11 +415,7 @@ class Platform(object):
         try:
             with self.store.transaction():
                 self._tick()
-                row = self._row(caller.rid)
-                if row is None or row['status'] != 'activated':
-                    raise AuthError('calling client is gone')
-                if row['description'].get('locked'):
-                    raise CallError('locked')
+                self._check_caller(caller)
                 result = method(caller, arguments)
         except CallError as exc:
             return exc.status, None
@@ -425,6 +425,18 @@ class Platform(object):
         if isinstance(result, Partial):
             return result.status, result.result
         return 'ok', result
+
+    def _check_caller(self, caller):
+        """Raise AuthError when the calling client (or the client whose CIK authenticated
+        for it) is gone or not activated, CallError('locked') when either is locked."""
+        for rid in (caller.rid, caller.via):
+            if rid is None:
+                continue
+            row = self._row(rid)
+            if row is None or row['status'] != 'activated':
+                raise AuthError('calling client is gone')
+            if row['description'].get('locked'):
+                raise CallError('locked')
 
     # ------------------------------------------------------------ row helpers
     def _row(self, rid):
@@ -1124,6 +1136,7 @@ class Platform(object):
         try:
             with self.store.transaction():
                 self._tick()
+                self._check_caller(caller)
                 row = self._resolve(caller, ref, 'wait', access='read')
                 baseline = self.store.conn.execute(
                     "SELECT COALESCE(MAX(id), 0) FROM points WHERE res=?", (row['id'],)).fetchone()[0]
@@ -1380,9 +1393,10 @@ class Platform(object):
         if options.get('aliased'):
             found += conn.execute('SELECT DISTINCT rid FROM aliases WHERE client=? ORDER BY alias',
                                   (client['rid'],)).fetchall()
-        if options.get('public'):
-            found += conn.execute("SELECT rid FROM resources WHERE description LIKE '%\"public\":true%' "
-                                  'ORDER BY id').fetchall()
+        if options.get('public'):  # the text search is a prefilter: "public" may be nested
+            found += [(rid,) for rid, desc in conn.execute(
+                "SELECT rid, description FROM resources WHERE description LIKE '%\"public\":true%' "
+                'ORDER BY id').fetchall() if json.loads(desc).get('public') is True]
         tagged = options.get('tagged')
         if tagged is not None:
             if not isinstance(tagged, list) or not all(isinstance(t, str) for t in tagged):
@@ -1628,8 +1642,13 @@ class Platform(object):
         listed procedures on the listed resources, until ``ttl`` seconds pass (forever
         without it).
 
+        A token calling grant gives at most what it holds: every listed procedure on every
+        listed resource must be one it may run there, and the new token expires no later
+        than the calling token (without a ``ttl`` it expires with it).
+
         Returns the 40-hex-digit token. Status 'restricted' for a resource outside that
-        client's subtree, 'invalid' for a ttl that is not a positive number.
+        client's subtree, or beyond what a calling token holds; 'invalid' for a ttl that
+        is not a positive number.
         """
         ref, permissions, options = self._args(args, 2, 3)
         options = self._options(options)
@@ -1648,10 +1667,18 @@ class Platform(object):
         ttl = options.get('ttl')
         if ttl is not None and (not is_number(ttl) or not 0 < ttl < INT64):
             raise CallError('invalid', 'ttl must be a positive number of seconds')
+        expires = None if ttl is None else self.clock() + ttl
+        if caller.permissions is not None:  # a token gives at most what it holds
+            for rid, procedures in granted.items():
+                for procedure in procedures:
+                    self._check_permission(caller, procedure, rid)
+            if caller.expires is not None and expires is None:
+                expires = caller.expires
+            elif caller.expires is not None and expires > caller.expires:
+                raise CallError('restricted', 'a token cannot outlive the token granting it')
         token = new_key()
         self.store.conn.execute('INSERT INTO tokens (token, client, permissions, expires) VALUES (?, ?, ?, ?)',
-                                (token, client, _dumps(granted),
-                                 None if ttl is None else self.clock() + ttl))
+                                (token, client, _dumps(granted), expires))
         return token
 
     def proc_tag(self, caller, args):
