@@ -46,13 +46,20 @@ What is emulated and what is not:
 - Datarules ``simple``, ``timeout``, ``interval``, ``duration`` and ``count`` are evaluated
   on every input, and their timers fire when the platform clock passes them (checked at
   the start of every call). They output 1 (true) or 0 (false) in the rule's format.
+  A ``timeout`` is 0 or at least :data:`MIN_TIMER_PERIOD` (1 second); a shorter one is
+  ``invalid``. A timer that missed more than :data:`MAX_TIMER_CATCHUP` (1000) periods
+  (the clock jumped, or the emulator was stopped) fires only for the latest 1000. A rule
+  whose timer fails (one stored by an older emulator, say) is logged on the
+  ``pyonep.emulator`` logger and its timer is disabled until its next input; a subscriber
+  that fails does not fail the write that feeds it.
 - Script datarules are stored and shown by ``info``, but scripts never run; a value
   written to a script datarule is stored as it is.
 - Dispatches never send e-mail, SMS, XMPP or HTTP. Each value a dispatch receives adds a
   record of the message it would have sent (see :meth:`Platform.dispatch_log`) and stores
   the point ``"undelivered"`` when the dispatch is locked, else ``"emulated"``.
 - Client limits are stored and shown by ``info`` but not enforced; ``locked`` clients get
-  status ``locked`` for every call.
+  status ``locked`` for every call, ``wait`` included, and so does a ``client_id`` or
+  ``resource_id`` auth made with a locked client's CIK.
 - ``info`` figures: ``disk`` and storage ``size`` count the bytes of stored values;
   ``usage`` counts the resources that exist now (dropped ones are forgotten) and the
   dispatch records and shares made in the window.
@@ -60,16 +67,19 @@ What is emulated and what is not:
 - ``grant`` makes a 40-hex-digit token bound to a client: ``{"token": ...}`` auth then acts
   as that client, but only for the procedures that ``permissions`` (an object mapping a
   resource ID to a list of procedure names) lists for the resource each call targets,
-  until ``ttl`` seconds have passed.
+  until ``ttl`` seconds have passed. A token that grants gives at most what it holds:
+  procedures it may run on resources it covers, expiring no later than itself.
 """
 import binascii
 import json
+import logging
 import math
 import os
 import re
 import threading
 import time
 
+LOG = logging.getLogger('pyonep.emulator')
 TYPES = ('client', 'dataport', 'datarule', 'dispatch')
 FORMATS = ('float', 'integer', 'string')
 CLIENT_STATUSES = ('activated', 'notactivated', 'expired')
@@ -88,6 +98,8 @@ MAX_STRING = 65536
 INT64 = 2 ** 63
 MAX_WAIT_MS = 300000
 MAX_DEPTH = 16
+MIN_TIMER_PERIOD = 1  # seconds: a datarule timeout is 0 or at least this
+MAX_TIMER_CATCHUP = 1000  # a timer that missed more periods fires only for the latest ones
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -165,6 +177,12 @@ def new_key():
 def is_number(value):
     """Return True for an int or float that is not a bool."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _timer_period_ok(period):
+    """Tell whether ``period`` is a usable datarule timeout: 0, or at least
+    MIN_TIMER_PERIOD seconds (and within 64 bits)."""
+    return is_number(period) and (period == 0 or MIN_TIMER_PERIOD <= period < INT64)
 
 
 def _dumps(value):
@@ -642,11 +660,14 @@ class Platform(object):
         for key in needs[kind]:
             if key not in spec:
                 raise CallError('invalid', 'rule needs %r' % key)
-        if 'comparison' in spec and spec['comparison'] not in COMPARISONS:
+        if 'comparison' in spec and not (isinstance(spec['comparison'], str) and
+                                         spec['comparison'] in COMPARISONS):
             raise CallError('invalid', 'unknown comparison')
         for key in ('constant', 'timeout', 'count'):
             if key in spec and not (is_number(spec[key]) and abs(spec[key]) < INT64):
                 raise CallError('invalid', '%r must be a number' % key)
+        if 'timeout' in spec and not _timer_period_ok(spec['timeout']):
+            raise CallError('invalid', 'timeout must be 0 or at least %d second' % MIN_TIMER_PERIOD)
         if not isinstance(spec['repeat'], bool):
             raise CallError('invalid', 'repeat must be a boolean')
         return {kind: spec}
@@ -772,9 +793,13 @@ class Platform(object):
         for (rid,) in self.store.conn.execute(
                 'SELECT rid FROM resources WHERE subscribe=? ORDER BY id', (row['rid'],)).fetchall():
             try:
-                self._receive(self._row(rid), value, ts, depth + 1)
+                with self.store.transaction():  # a savepoint: a refusal undoes this subscriber only
+                    self._receive(self._row(rid), value, ts, depth + 1)
             except CallError:
                 pass
+            except Exception:  # a broken subscriber (stored by an older emulator) fails alone
+                LOG.warning('resource %s failed to receive a value of %s', rid, row['rid'],
+                            exc_info=True)
 
     def _dispatch(self, row, value, ts, depth):
         desc = row['description']
@@ -870,33 +895,54 @@ class Platform(object):
         self._store_point(row, ts, value, depth)
 
     def _tick(self):
+        """Fire the timers that are due. A rule that fails (a rule stored by an older
+        emulator, say) is logged and its timer disabled; the other rules and the call that
+        ticked go on."""
         now = self.clock()
         changed = False
         for res, in self.store.conn.execute(
-                'SELECT res FROM rulestate WHERE deadline IS NOT NULL AND deadline <= ?',
-                (now,)).fetchall():
-            rows = self.store.conn.execute('SELECT rid FROM resources WHERE id=?', (res,)).fetchall()
-            if not rows:
-                self.store.conn.execute('DELETE FROM rulestate WHERE res=?', (res,))
-                continue
-            row = self._row(rows[0][0])
-            state, _ = self._rule_state(row)
-            rule = row['description']['rule']
-            repeat = list(rule.values())[0].get('repeat', False)
-            for _ in range(1000):
-                if state['deadline'] is None or state['deadline'] > now:
-                    break
-                fired_at = int(state['deadline'])
-                out = self._rule_elapse(rule, state)
-                self._rule_output(row, fired_at, out, 0)
-                changed = True
-                if not repeat and state['deadline'] is not None and state['deadline'] <= now:
-                    spec = list(rule.values())[0]
-                    # the output would not change again: skip to the next deadline after now
-                    periods = int((now - state['deadline']) // spec['timeout']) + 1
-                    state['deadline'] += periods * spec['timeout']
-            self._save_rule_state(row, state)
+                'SELECT res FROM rulestate WHERE deadline IS NOT NULL AND deadline <= ? '
+                'ORDER BY deadline', (now,)).fetchall():
+            try:
+                with self.store.transaction():  # a savepoint: a failure undoes this rule only
+                    changed = self._fire_timer(res, now) or changed
+            except Exception:
+                rid = self.store.conn.execute('SELECT rid FROM resources WHERE id=?', (res,)).fetchone()
+                LOG.warning('datarule %s: its timer failed and is disabled', rid and rid[0],
+                            exc_info=True)
+                self.store.conn.execute('UPDATE rulestate SET deadline=NULL WHERE res=?', (res,))
         return changed
+
+    def _fire_timer(self, res, now):
+        """Fire the timer of the datarule whose internal id is ``res`` for the periods that
+        have passed by ``now``, at most MAX_TIMER_CATCHUP of them (the latest); return True
+        when it output anything."""
+        rows = self.store.conn.execute('SELECT rid FROM resources WHERE id=?', (res,)).fetchall()
+        if not rows:
+            self.store.conn.execute('DELETE FROM rulestate WHERE res=?', (res,))
+            return False
+        row = self._row(rows[0][0])
+        state, _ = self._rule_state(row)
+        rule = row['description']['rule']
+        kind, spec = list(rule.items())[0]
+        period, repeat = spec['timeout'], spec.get('repeat', False)
+        if not _timer_period_ok(period):
+            raise CallError('invalid', 'timer period %r below the minimum' % (period,))
+        if repeat and period > 0 and kind in ('timeout', 'interval'):  # outputs every period
+            missed = int((now - state['deadline']) // period) + 1
+            if missed > MAX_TIMER_CATCHUP:
+                state['deadline'] += (missed - MAX_TIMER_CATCHUP) * period  # drop the oldest
+        fired = 0
+        while state['deadline'] is not None and state['deadline'] <= now and fired < MAX_TIMER_CATCHUP:
+            fired_at = int(state['deadline'])
+            out = self._rule_elapse(rule, state)
+            self._rule_output(row, fired_at, out, 0)
+            fired += 1
+            if not repeat and state['deadline'] is not None and state['deadline'] <= now:
+                # the output would not change again: skip to the next deadline after now
+                state['deadline'] += (int((now - state['deadline']) // period) + 1) * period
+        self._save_rule_state(row, state)
+        return fired > 0
 
     # ------------------------------------------------------------ copying and dropping
     def _clone(self, template_rid, owner_rid, aliases, comments, historical, desc):
