@@ -179,6 +179,12 @@ def is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def is_finite(value):
+    """Return True for a number JSON can carry: an int, or a float that is not NaN or an
+    infinity (bools are not numbers)."""
+    return is_number(value) and math.isfinite(value)
+
+
 def _timer_period_ok(period):
     """Tell whether ``period`` is a usable datarule timeout: 0, or at least
     MIN_TIMER_PERIOD seconds (and within 64 bits)."""
@@ -553,7 +559,7 @@ class Platform(object):
                     raise CallError('invalid', 'limits must be an object')
                 for lkey, lvalue in value.items():
                     if lkey not in LIMIT_KEYS or not (lvalue == 'inherit' or (
-                            is_number(lvalue) and lvalue >= 0)):
+                            is_finite(lvalue) and lvalue >= 0)):
                         raise CallError('invalid', 'bad limit %r' % (lkey,))
                     out['limits'][lkey] = lvalue
             elif key in ('locked', 'public'):
@@ -634,6 +640,8 @@ class Platform(object):
             if not (isinstance(item, list) and len(item) == 2 and item[0] in PREPROCESS_OPS):
                 raise CallError('invalid', 'preprocess items are [operation, operand]')
             operand = item[1]
+            if is_number(operand) and not is_finite(operand):
+                raise CallError('invalid', 'a preprocess operand must be a finite number')
             if not is_number(operand):
                 operand = self._resolve(caller, operand, 'preprocess', access='read')['rid']
             elif item[0] in ('div', 'mod') and operand == 0:
@@ -655,7 +663,7 @@ class Platform(object):
                  'count': ('comparison', 'constant', 'count', 'timeout')}
         if kind not in needs or not isinstance(spec, dict):
             raise CallError('invalid', 'unknown rule %r' % (kind,))
-        spec = dict(spec)
+        spec = dict((k, v) for k, v in spec.items() if k in needs[kind] + ('repeat',))
         spec.setdefault('repeat', False)
         for key in needs[kind]:
             if key not in spec:
@@ -1133,7 +1141,8 @@ class Platform(object):
 
     def proc_recordbatch(self, caller, args):
         """recordbatch [<ResourceID>, [[timestamp, value], ...]]; bad entries are reported
-        as the status [[timestamp, 'invalid'], ...] and the good ones are still stored."""
+        as the status [[timestamp, 'invalid'], ...] (the timestamp as sent when it is a
+        finite number or a string, else null) and the good ones are still stored."""
         ref, entries = self._args(args, 2)
         row = self._resolve(caller, ref, 'recordbatch')
         bad = []
@@ -1142,7 +1151,7 @@ class Platform(object):
                 with self.store.transaction():
                     self._receive(row, value, self._timestamp(ts))
             except CallError:
-                bad.append([ts, 'invalid'])
+                bad.append([ts if is_finite(ts) or isinstance(ts, str) else None, 'invalid'])
         if bad:
             return Partial(bad)
 

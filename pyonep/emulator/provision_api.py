@@ -147,7 +147,7 @@ def _csv_rows(request, width):
 def _ranges(request):
     try:
         value = json.loads(_text(request))
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FleetError(400, 'the body must be JSON {"ranges": [...]}')
     if not isinstance(value, dict) or not isinstance(value.get('ranges'), list):
         raise FleetError(400, 'the body must be JSON {"ranges": [...]}')
