@@ -14,7 +14,7 @@ import requests
 
 from pyonep.portals import Portals
 
-from _platform import checked, create_dataport, create_device, platform
+from _platform import checked, create_dataport, create_device, expect_ok, platform
 
 SN = 'M-0001'
 
@@ -22,10 +22,15 @@ with platform(__doc__, portals=True) as p:
     onep, provision = p.onep(), p.provision()
     token, model = p.vendor_token, 'meter-%d' % int(time.time())
 
-    # The vendor's side: a template client, a model made from it, one serial number.
+    # The vendor's side: a template client, shared with the domain's vendor (a model's
+    # template must be the vendor's own, or come with its owner's share code), a model
+    # made from it, one serial number.
     template_rid, template_cik = create_device(onep, p.cik, 'Meter template')
     create_dataport(onep, template_cik, 'power', 'float')
-    checked(provision.model_create(token, model, template_rid), 'model_create')
+    sharecode = expect_ok(onep.share(p.cik, template_rid), 'share')
+    by_code = p.provision(manage_by_sharecode=True)
+    checked(by_code.model_create(token, model, sharecode), 'model_create')
+    by_code.close()
     checked(provision.serialnumber_add(token, model, SN), 'serialnumber_add')
 
     # The Portals user: log in (the token comes back as Portals sends it) and pick a portal.

@@ -240,7 +240,7 @@ class OnepV1(object):
                                         notimeout=notimeout)
         try:
             reply = json.loads(text)
-        except ValueError as exc:
+        except Exception as exc:  # ValueError, or RecursionError for deep nesting, as 0.13.8
             raise OnePlatformException(
                 'Exception while parsing JSON response: %s\n%s' % (text, exc))
         if isinstance(reply, dict) and 'error' in reply:

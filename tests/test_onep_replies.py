@@ -100,6 +100,17 @@ def test_body_that_is_not_json(make_onep, server, body, status, ctype):
     assert len(message.splitlines()) >= 2  # the parser's own words follow
 
 
+@pytest.mark.parametrize('body', ['[' * 100000 + ']' * 100000,
+                                  '[{"id": 0, "status": "ok", "result": %s1%s}]' % (
+                                      '[' * 100000, ']' * 100000)], ids=['bare', 'result'])
+def test_a_reply_nested_too_deeply_to_parse(make_onep, server, body):
+    # the parser gives up with RecursionError (RuntimeError on Python 2.7), not ValueError
+    server.reply = fixed(body)
+    with pytest.raises(OnePlatformException) as err:
+        make_onep().read(CIK, RID, {})
+    assert str(err.value).startswith('Exception while parsing JSON response: [')
+
+
 @pytest.mark.parametrize('body', ['"hello"', '{"result": 1}', 'null', '5'])
 def test_other_json_is_unknown_error(make_onep, server, body):
     server.reply = fixed(body)

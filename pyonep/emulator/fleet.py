@@ -13,7 +13,9 @@ How the emulator models the provisioning system:
   vendor (store meta ``vendor``, ``vendor_token``, ``vendor_rid``) is registered to the
   root client when the store is first opened, its token under the id ``default``.
 - A model belongs to a vendor and names a template client (by RID or share code) plus the
-  clone options ``noaliases``, ``nocomments`` and ``nohistorical``.
+  clone options ``noaliases``, ``nocomments`` and ``nohistorical``. A template named by RID
+  must be the vendor client or below it (RIDs are not secrets), when the model is made and
+  when a serial number is enabled; another tenant's client is named by a share code.
 - A serial number (sn) is whitelisted in a model one by one, or by ranges. Enabling it
   for an owner clones the template under that owner (the owner must be the vendor client
   or below it); the clone's status is ``notactivated``. Activation gives the device a
@@ -358,15 +360,28 @@ class Fleet(object):
         model['shared_to'] = None
         return model
 
-    def _template(self, kind, ref):
+    def _template(self, vendor, kind, ref):
+        """Return the RID of the template client named by ``kind``/``ref``.
+
+        A RID must name a client in ``vendor``'s own subtree (RIDs are not secrets); a share
+        code names whatever client its owner shared. Raises :class:`FleetError` 400 for
+        neither, 403 for another tenant's client.
+        """
         if kind not in ('rid', 'code') or not isinstance(ref, str) or not ref:
             raise FleetError(400, 'a template is given as rid=<rid> or code=<share code>')
         if kind == 'rid' and self.platform.client_status(ref) is not None:
+            self._own_template(vendor, ref)
             return ref
         rid = self.platform.resolve_sharecode(ref)
         if rid is None or self.platform.client_status(rid) is None:
             raise FleetError(400, 'the template %r is neither a client RID nor a share code of one' % (ref,))
         return rid
+
+    def _own_template(self, vendor, rid):
+        """Raise :class:`FleetError` 403 unless client ``rid`` is ``vendor``'s client or below it."""
+        if not self.platform.is_below(self.vendor_owner(vendor), rid):
+            raise FleetError(403, "the template is not in the vendor's subtree; share it and "
+                                  "give code=<share code>")
 
     @staticmethod
     def _options(options):
@@ -390,13 +405,14 @@ class Fleet(object):
         share code as the client sends it; 'code': a share code) and ``ref``, with clone
         ``options`` (a subset of noaliases, nocomments, nohistorical).
 
-        Raises :class:`FleetError` 400 for a bad name, template or option, 409 when the
-        vendor already has a model of that name.
+        Raises :class:`FleetError` 400 for a bad name, template or option, 403 for a
+        template RID outside the vendor's subtree, 409 when the vendor already has a model
+        of that name.
         """
         check_name('model', name)
         options = self._options(options)
         with self.store.transaction():
-            template = self._template(kind, ref)
+            template = self._template(vendor, kind, ref)
             try:
                 self._exec('INSERT INTO fleet_models (vendor, name, template, kind, ref, options) '
                            'VALUES (?, ?, ?, ?, ?, ?)', vendor, name, template, kind, ref, json.dumps(options))
@@ -405,11 +421,12 @@ class Fleet(object):
 
     def update_model(self, vendor, name, kind, ref, options=()):
         """Give model ``name`` a new template (``kind``/``ref`` as for :meth:`create_model`)
-        and options. Raises :class:`FleetError` 404 unknown model, 400 bad template/option."""
+        and options. Raises :class:`FleetError` 404 unknown model, 400 bad template/option,
+        403 a template RID outside the vendor's subtree."""
         options = self._options(options)
         with self.store.transaction():
             model = self._model(vendor, name)
-            template = self._template(kind, ref)
+            template = self._template(vendor, kind, ref)
             self._exec('UPDATE fleet_models SET template=?, kind=?, ref=?, options=? WHERE mid=?',
                        template, kind, ref, json.dumps(options), model['mid'])
 
@@ -559,7 +576,8 @@ class Fleet(object):
 
         Raises :class:`FleetError` 404 unknown sn, 409 when the sn already has a client or
         the template is gone, 403 when ``owner`` is not the (sharing) vendor's client or
-        below it, 400 when ``owner`` is not a client.
+        below it or when a template named by RID has left the model vendor's subtree, 400
+        when ``owner`` is not a client.
         """
         vendor = model['shared_to'] or model['vendor']
         with self.store.transaction():
@@ -570,6 +588,9 @@ class Fleet(object):
                 raise FleetError(400, 'owner must be the RID of a client')
             if not self.platform.is_below(self.vendor_owner(vendor), owner):
                 raise FleetError(403, "owner is not the vendor's client or one of its descendants")
+            if model['ref'] == model['template'] and self.platform.client_status(model['ref']):
+                # named by RID (not by a share code): it may have left the subtree since
+                self._own_template(model['vendor'], model['template'])
             options = model['options']
             try:
                 rid, _ = self.platform.clone(

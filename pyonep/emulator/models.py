@@ -50,13 +50,20 @@ What is emulated and what is not:
 - Datarules ``simple``, ``timeout``, ``interval``, ``duration`` and ``count`` are evaluated
   on every input, and their timers fire when the platform clock passes them (checked at
   the start of every call). They output 1 (true) or 0 (false) in the rule's format.
+  A ``timeout`` is 0 or at least :data:`MIN_TIMER_PERIOD` (1 second); a shorter one is
+  ``invalid``. A timer that missed more than :data:`MAX_TIMER_CATCHUP` (1000) periods
+  (the clock jumped, or the emulator was stopped) fires only for the latest 1000. A rule
+  whose timer fails (one stored by an older emulator, say) is logged on the
+  ``pyonep.emulator`` logger and its timer is disabled until its next input; a subscriber
+  that fails does not fail the write that feeds it.
 - Script datarules are stored and shown by ``info``, but scripts never run; a value
   written to a script datarule is stored as it is.
 - Dispatches never send e-mail, SMS, XMPP or HTTP. Each value a dispatch receives adds a
   record of the message it would have sent (see :meth:`Platform.dispatch_log`) and stores
   the point ``"undelivered"`` when the dispatch is locked, else ``"emulated"``.
 - Client limits are stored and shown by ``info`` but not enforced; ``locked`` clients get
-  status ``locked`` for every call.
+  status ``locked`` for every call, ``wait`` included, and so does a ``client_id`` or
+  ``resource_id`` auth made with a locked client's CIK.
 - ``info`` figures: ``disk`` and storage ``size`` count the bytes of stored values;
   ``usage`` counts the resources that exist now (dropped ones are forgotten) and the
   dispatch records and shares made in the window.
@@ -64,16 +71,19 @@ What is emulated and what is not:
 - ``grant`` makes a 40-hex-digit token bound to a client: ``{"token": ...}`` auth then acts
   as that client, but only for the procedures that ``permissions`` (an object mapping a
   resource ID to a list of procedure names) lists for the resource each call targets,
-  until ``ttl`` seconds have passed.
+  until ``ttl`` seconds have passed. A token that grants gives at most what it holds:
+  procedures it may run on resources it covers, expiring no later than itself.
 """
 import binascii
 import json
+import logging
 import math
 import os
 import re
 import threading
 import time
 
+LOG = logging.getLogger('pyonep.emulator')
 TYPES = ('client', 'dataport', 'datarule', 'dispatch')
 FORMATS = ('float', 'integer', 'string')
 CLIENT_STATUSES = ('activated', 'notactivated', 'expired')
@@ -96,6 +106,8 @@ MAX_STRING = 65536
 INT64 = 2 ** 63
 MAX_WAIT_MS = 300000
 MAX_DEPTH = 16
+MIN_TIMER_PERIOD = 1  # seconds: a datarule timeout is 0 or at least this
+MAX_TIMER_CATCHUP = 1000  # a timer that missed more periods fires only for the latest ones
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -175,17 +187,33 @@ def is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def is_finite(value):
+    """Return True for a number JSON can carry: an int, or a float that is not NaN or an
+    infinity (bools are not numbers)."""
+    return is_number(value) and math.isfinite(value)
+
+
+def _timer_period_ok(period):
+    """Tell whether ``period`` is a usable datarule timeout: 0, or at least
+    MIN_TIMER_PERIOD seconds (and within 64 bits)."""
+    return is_number(period) and (period == 0 or MIN_TIMER_PERIOD <= period < INT64)
+
+
 def _dumps(value):
     return json.dumps(value, separators=(',', ':'), sort_keys=True)
 
 
 class Caller(object):
-    """Who a call runs as: ``rid`` of the calling client, and ``permissions`` (None for a
-    CIK, or the ``{rid: [procedure, ...]}`` of a token)."""
+    """Who a call runs as: ``rid`` of the calling client, ``permissions`` (None for a CIK,
+    or the ``{rid: [procedure, ...]}`` of a token), ``via`` (the client whose CIK
+    authenticated a ``client_id`` or ``resource_id`` auth, else None) and ``expires`` (the
+    Unix time a token stops working, None for a CIK or a token without a ttl)."""
 
-    def __init__(self, rid, permissions=None):
+    def __init__(self, rid, permissions=None, via=None, expires=None):
         self.rid = rid
         self.permissions = permissions
+        self.via = via
+        self.expires = expires
 
 
 class Platform(object):
@@ -415,7 +443,7 @@ class Platform(object):
             row = self._row(client)
             if row is None or row['status'] != 'activated':
                 raise AuthError('token client is gone')
-            return Caller(client, json.loads(permissions))
+            return Caller(client, json.loads(permissions), expires=expires)
         if 'cik' not in keys or not keys <= {'cik', 'client_id', 'resource_id'} or len(keys) > 2:
             raise AuthError('unsupported auth')
         rid = self.rid_for_cik(auth['cik'])
@@ -425,12 +453,12 @@ class Platform(object):
             target = self._row(auth['client_id']) if isinstance(auth['client_id'], str) else None
             if target is None or target['type'] != 'client' or not self.is_below(rid, target['rid']):
                 raise AuthError('client_id is not in the subtree of the CIK')
-            return Caller(target['rid'])
+            return Caller(target['rid'], via=rid)
         if 'resource_id' in auth:
             target = self._row(auth['resource_id']) if isinstance(auth['resource_id'], str) else None
             if target is None or target['rid'] == rid or not self.is_below(rid, target['rid']):
                 raise AuthError('resource_id is not strictly below the client of the CIK')
-            return Caller(target['owner'])
+            return Caller(target['owner'], via=rid)
         return Caller(rid)
 
     def run(self, caller, procedure, arguments):
@@ -451,11 +479,7 @@ class Platform(object):
         try:
             with self.store.transaction():
                 self._tick()
-                row = self._row(caller.rid)
-                if row is None or row['status'] != 'activated':
-                    raise AuthError('calling client is gone')
-                if row['description'].get('locked'):
-                    raise CallError('locked')
+                self._check_caller(caller)
                 result = method(caller, arguments)
         except CallError as exc:
             return exc.status, None
@@ -465,6 +489,18 @@ class Platform(object):
         if isinstance(result, Partial):
             return result.status, result.result
         return 'ok', result
+
+    def _check_caller(self, caller):
+        """Raise AuthError when the calling client (or the client whose CIK authenticated
+        for it) is gone or not activated, CallError('locked') when either is locked."""
+        for rid in (caller.rid, caller.via):
+            if rid is None:
+                continue
+            row = self._row(rid)
+            if row is None or row['status'] != 'activated':
+                raise AuthError('calling client is gone')
+            if row['description'].get('locked'):
+                raise CallError('locked')
 
     # ------------------------------------------------------------ row helpers
     def _row(self, rid):
@@ -574,7 +610,7 @@ class Platform(object):
                     raise CallError('invalid', 'limits must be an object')
                 for lkey, lvalue in value.items():
                     if lkey not in LIMIT_KEYS + EXTRA_LIMIT_KEYS or not (lvalue == 'inherit' or (
-                            is_number(lvalue) and lvalue >= 0)):
+                            is_finite(lvalue) and lvalue >= 0)):
                         raise CallError('invalid', 'bad limit %r' % (lkey,))
                     out['limits'][lkey] = lvalue
             elif key in ('locked', 'public'):
@@ -655,6 +691,8 @@ class Platform(object):
             if not (isinstance(item, list) and len(item) == 2 and item[0] in PREPROCESS_OPS):
                 raise CallError('invalid', 'preprocess items are [operation, operand]')
             operand = item[1]
+            if is_number(operand) and not is_finite(operand):
+                raise CallError('invalid', 'a preprocess operand must be a finite number')
             if not is_number(operand):
                 operand = self._resolve(caller, operand, 'preprocess', access='read')['rid']
             elif item[0] in ('div', 'mod') and operand == 0:
@@ -676,16 +714,19 @@ class Platform(object):
                  'count': ('comparison', 'constant', 'count', 'timeout')}
         if kind not in needs or not isinstance(spec, dict):
             raise CallError('invalid', 'unknown rule %r' % (kind,))
-        spec = dict(spec)
+        spec = dict((k, v) for k, v in spec.items() if k in needs[kind] + ('repeat',))
         spec.setdefault('repeat', False)
         for key in needs[kind]:
             if key not in spec:
                 raise CallError('invalid', 'rule needs %r' % key)
-        if 'comparison' in spec and spec['comparison'] not in COMPARISONS:
+        if 'comparison' in spec and not (isinstance(spec['comparison'], str) and
+                                         spec['comparison'] in COMPARISONS):
             raise CallError('invalid', 'unknown comparison')
         for key in ('constant', 'timeout', 'count'):
             if key in spec and not (is_number(spec[key]) and abs(spec[key]) < INT64):
                 raise CallError('invalid', '%r must be a number' % key)
+        if 'timeout' in spec and not _timer_period_ok(spec['timeout']):
+            raise CallError('invalid', 'timeout must be 0 or at least %d second' % MIN_TIMER_PERIOD)
         if not isinstance(spec['repeat'], bool):
             raise CallError('invalid', 'repeat must be a boolean')
         return {kind: spec}
@@ -811,9 +852,13 @@ class Platform(object):
         for (rid,) in self.store.conn.execute(
                 'SELECT rid FROM resources WHERE subscribe=? ORDER BY id', (row['rid'],)).fetchall():
             try:
-                self._receive(self._row(rid), value, ts, depth + 1)
+                with self.store.transaction():  # a savepoint: a refusal undoes this subscriber only
+                    self._receive(self._row(rid), value, ts, depth + 1)
             except CallError:
                 pass
+            except Exception:  # a broken subscriber (stored by an older emulator) fails alone
+                LOG.warning('resource %s failed to receive a value of %s', rid, row['rid'],
+                            exc_info=True)
 
     def _dispatch(self, row, value, ts, depth):
         desc = row['description']
@@ -909,33 +954,54 @@ class Platform(object):
         self._store_point(row, ts, value, depth)
 
     def _tick(self):
+        """Fire the timers that are due. A rule that fails (a rule stored by an older
+        emulator, say) is logged and its timer disabled; the other rules and the call that
+        ticked go on."""
         now = self.clock()
         changed = False
         for res, in self.store.conn.execute(
-                'SELECT res FROM rulestate WHERE deadline IS NOT NULL AND deadline <= ?',
-                (now,)).fetchall():
-            rows = self.store.conn.execute('SELECT rid FROM resources WHERE id=?', (res,)).fetchall()
-            if not rows:
-                self.store.conn.execute('DELETE FROM rulestate WHERE res=?', (res,))
-                continue
-            row = self._row(rows[0][0])
-            state, _ = self._rule_state(row)
-            rule = row['description']['rule']
-            repeat = list(rule.values())[0].get('repeat', False)
-            for _ in range(1000):
-                if state['deadline'] is None or state['deadline'] > now:
-                    break
-                fired_at = int(state['deadline'])
-                out = self._rule_elapse(rule, state)
-                self._rule_output(row, fired_at, out, 0)
-                changed = True
-                if not repeat and state['deadline'] is not None and state['deadline'] <= now:
-                    spec = list(rule.values())[0]
-                    # the output would not change again: skip to the next deadline after now
-                    periods = int((now - state['deadline']) // spec['timeout']) + 1
-                    state['deadline'] += periods * spec['timeout']
-            self._save_rule_state(row, state)
+                'SELECT res FROM rulestate WHERE deadline IS NOT NULL AND deadline <= ? '
+                'ORDER BY deadline', (now,)).fetchall():
+            try:
+                with self.store.transaction():  # a savepoint: a failure undoes this rule only
+                    changed = self._fire_timer(res, now) or changed
+            except Exception:
+                rid = self.store.conn.execute('SELECT rid FROM resources WHERE id=?', (res,)).fetchone()
+                LOG.warning('datarule %s: its timer failed and is disabled', rid and rid[0],
+                            exc_info=True)
+                self.store.conn.execute('UPDATE rulestate SET deadline=NULL WHERE res=?', (res,))
         return changed
+
+    def _fire_timer(self, res, now):
+        """Fire the timer of the datarule whose internal id is ``res`` for the periods that
+        have passed by ``now``, at most MAX_TIMER_CATCHUP of them (the latest); return True
+        when it output anything."""
+        rows = self.store.conn.execute('SELECT rid FROM resources WHERE id=?', (res,)).fetchall()
+        if not rows:
+            self.store.conn.execute('DELETE FROM rulestate WHERE res=?', (res,))
+            return False
+        row = self._row(rows[0][0])
+        state, _ = self._rule_state(row)
+        rule = row['description']['rule']
+        kind, spec = list(rule.items())[0]
+        period, repeat = spec['timeout'], spec.get('repeat', False)
+        if not _timer_period_ok(period):
+            raise CallError('invalid', 'timer period %r below the minimum' % (period,))
+        if repeat and period > 0 and kind in ('timeout', 'interval'):  # outputs every period
+            missed = int((now - state['deadline']) // period) + 1
+            if missed > MAX_TIMER_CATCHUP:
+                state['deadline'] += (missed - MAX_TIMER_CATCHUP) * period  # drop the oldest
+        fired = 0
+        while state['deadline'] is not None and state['deadline'] <= now and fired < MAX_TIMER_CATCHUP:
+            fired_at = int(state['deadline'])
+            out = self._rule_elapse(rule, state)
+            self._rule_output(row, fired_at, out, 0)
+            fired += 1
+            if not repeat and state['deadline'] is not None and state['deadline'] <= now:
+                # the output would not change again: skip to the next deadline after now
+                state['deadline'] += (int((now - state['deadline']) // period) + 1) * period
+        self._save_rule_state(row, state)
+        return fired > 0
 
     # ------------------------------------------------------------ copying and dropping
     def _clone(self, template_rid, owner_rid, aliases, comments, historical, desc):
@@ -1128,7 +1194,8 @@ class Platform(object):
 
     def proc_recordbatch(self, caller, args):
         """recordbatch [<ResourceID>, [[timestamp, value], ...]]; bad entries are reported
-        as the status [[timestamp, 'invalid'], ...] and the good ones are still stored."""
+        as the status [[timestamp, 'invalid'], ...] (the timestamp as sent when it is a
+        finite number or a string, else null) and the good ones are still stored."""
         ref, entries = self._args(args, 2)
         row = self._resolve(caller, ref, 'recordbatch')
         bad = []
@@ -1137,7 +1204,7 @@ class Platform(object):
                 with self.store.transaction():
                     self._receive(row, value, self._timestamp(ts))
             except CallError:
-                bad.append([ts, 'invalid'])
+                bad.append([ts if is_finite(ts) or isinstance(ts, str) else None, 'invalid'])
         if bad:
             return Partial(bad)
 
@@ -1177,6 +1244,7 @@ class Platform(object):
         try:
             with self.store.transaction():
                 self._tick()
+                self._check_caller(caller)
                 row = self._resolve(caller, ref, 'wait', access='read')
                 baseline = self.store.conn.execute(
                     "SELECT COALESCE(MAX(id), 0) FROM points WHERE res=?", (row['id'],)).fetchone()[0]
@@ -1440,9 +1508,10 @@ class Platform(object):
         if options.get('aliased'):
             found += conn.execute('SELECT DISTINCT rid FROM aliases WHERE client=? ORDER BY alias',
                                   (client['rid'],)).fetchall()
-        if options.get('public'):
-            found += conn.execute("SELECT rid FROM resources WHERE description LIKE '%\"public\":true%' "
-                                  'ORDER BY id').fetchall()
+        if options.get('public'):  # the text search is a prefilter: "public" may be nested
+            found += [(rid,) for rid, desc in conn.execute(
+                "SELECT rid, description FROM resources WHERE description LIKE '%\"public\":true%' "
+                'ORDER BY id').fetchall() if json.loads(desc).get('public') is True]
         tagged = options.get('tagged')
         if tagged is not None:
             if not isinstance(tagged, list) or not all(isinstance(t, str) for t in tagged):
@@ -1694,8 +1763,13 @@ class Platform(object):
         listed procedures on the listed resources, until ``ttl`` seconds pass (forever
         without it).
 
+        A token calling grant gives at most what it holds: every listed procedure on every
+        listed resource must be one it may run there, and the new token expires no later
+        than the calling token (without a ``ttl`` it expires with it).
+
         Returns the 40-hex-digit token. Status 'restricted' for a resource outside that
-        client's subtree, 'invalid' for a ttl that is not a positive number.
+        client's subtree, or beyond what a calling token holds; 'invalid' for a ttl that
+        is not a positive number.
         """
         ref, permissions, options = self._args(args, 2, 3)
         options = self._options(options)
@@ -1714,10 +1788,18 @@ class Platform(object):
         ttl = options.get('ttl')
         if ttl is not None and (not is_number(ttl) or not 0 < ttl < INT64):
             raise CallError('invalid', 'ttl must be a positive number of seconds')
+        expires = None if ttl is None else self.clock() + ttl
+        if caller.permissions is not None:  # a token gives at most what it holds
+            for rid, procedures in granted.items():
+                for procedure in procedures:
+                    self._check_permission(caller, procedure, rid)
+            if caller.expires is not None and expires is None:
+                expires = caller.expires
+            elif caller.expires is not None and expires > caller.expires:
+                raise CallError('restricted', 'a token cannot outlive the token granting it')
         token = new_key()
         self.store.conn.execute('INSERT INTO tokens (token, client, permissions, expires) VALUES (?, ?, ?, ?)',
-                                (token, client, _dumps(granted),
-                                 None if ttl is None else self.clock() + ttl))
+                                (token, client, _dumps(granted), expires))
         return token
 
     def proc_tag(self, caller, args):

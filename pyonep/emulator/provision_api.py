@@ -13,7 +13,8 @@ any client's CIK; ``/provision/admin/auth/`` needs the vendor client's CIK (not 
 ``X-Exosite-Vendor: <name>`` on the serial number endpoints uses ``<name>``'s model
 through a share (enable, re-enable, disable, remap and listings only).
 
-Errors: 400 bad or missing fields (text saying which), 401/403 as above, 404 unknown
+Errors: 400 bad or missing fields (text saying which), 401/403 as above (and 403 for a
+model template given by the RID of a client outside the vendor's subtree), 404 unknown
 model, serial number, content, group, share or token (400 for an unknown model on the
 content list and info endpoints and 403 on content downloads, as documented), 405
 another method (with ``Allow``), 409 duplicates and refused state changes, 416 a bad
@@ -146,7 +147,7 @@ def _csv_rows(request, width):
 def _ranges(request):
     try:
         value = json.loads(_text(request))
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FleetError(400, 'the body must be JSON {"ranges": [...]}')
     if not isinstance(value, dict) or not isinstance(value.get('ranges'), list):
         raise FleetError(400, 'the body must be JSON {"ranges": [...]}')

@@ -11,7 +11,8 @@
   procedure), 501 / ``arguments`` (missing or malformed arguments), 401 / ``auth`` (the
   calling client vanished during the request) or 500 (an internal error, logged);
 - a request-level error is an object ``{"error": {"code", "message"[, "context"]}}``:
-  code -1 (the body is not JSON, or not UTF-8), 400 with context ``calls`` or ``auth``
+  code -1 (the body is not JSON, not UTF-8, or holds a lone surrogate such as ``"\ud800"``,
+  which is no Unicode text), 400 with context ``calls`` or ``auth``
   (the request is not an object, ``calls`` is not a list of call objects with valid ids, or
   ``auth`` is missing or not an object), 400 without context (nesting too deep to parse),
   401 with context ``auth`` (the credentials do not authenticate).
@@ -21,11 +22,14 @@ value checks instead of costing time to parse).
 """
 import json
 import logging
+import re
 
 from pyonep.emulator import models
 
 LOG = logging.getLogger('pyonep.emulator.rpc')
 MAX_ID_LENGTH = 40
+SURROGATE_ESCAPE = re.compile(r'\\u[dD][89a-fA-F]')  # where a lone surrogate can come from
+SURROGATE = re.compile('[\ud800-\udfff]')
 
 
 def error_object(code, message, context=None):
@@ -50,11 +54,31 @@ def parse_body(body):
     """
     try:
         text = body.decode('utf-8')
-        return json.loads(text, parse_int=_parse_int), None
+        value = json.loads(text, parse_int=_parse_int)
     except RecursionError:
         return None, {'error': error_object(400, 'Request nests too deeply')}
     except (UnicodeDecodeError, ValueError) as exc:
         return None, {'error': error_object(-1, 'Invalid JSON: %s' % exc)}
+    if SURROGATE_ESCAPE.search(text) and _holds_lone_surrogate(value):
+        return None, {'error': error_object(-1, 'Invalid JSON: a string holds a lone surrogate')}
+    return value, None
+
+
+def _holds_lone_surrogate(value):
+    """Tell whether a parsed value holds a string with a lone surrogate (escaped pairs were
+    joined by the parser, so any surrogate left is alone)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if SURROGATE.search(item):
+                return True
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+    return False
 
 
 def _valid_id(call):

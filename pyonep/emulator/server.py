@@ -38,6 +38,14 @@ Limits and behaviour that clients can see:
 - the answer to the 100th request on one connection carries ``Connection: close`` and the
   connection is then closed, as the One Platform does;
 - a connection idle for :data:`IDLE_TIMEOUT` seconds is closed;
+- framing (the parts of RFC 9112 the standard library's server leaves out): empty lines
+  before a request line are skipped (up to :data:`MAX_BLANK_LINES`); a request line that
+  is not ``METHOD target HTTP/1.x`` gets 400 and HTTP/2.0 or later 505; a request whose
+  body length is ambiguous gets 400 and the connection is closed, so its body is never
+  read as another request: ``Content-Length`` headers that disagree or are not plain
+  digits, any ``Transfer-Encoding`` (a lone ``chunked`` gets 411: send Content-Length),
+  whitespace between a header name and its colon, or a folded header line. Every answer
+  has a status line;
 - an unexpected failure answers HTTP 500 with an error object (code 500) and is logged
   on the ``pyonep.emulator`` logger; no traceback is ever sent to a client.
 """
@@ -45,6 +53,7 @@ import binascii
 import json
 import logging
 import os
+import re
 import socket
 import sys
 import threading
@@ -64,6 +73,9 @@ MAX_BODY = 32 * 1024 * 1024
 MAX_DRAIN = 256 * 1024 * 1024
 MAX_REQUESTS_PER_CONNECTION = 100
 IDLE_TIMEOUT = 120
+MAX_BLANK_LINES = 8
+MAX_LINE = 65536
+DIGITS = re.compile(r'[0-9]+\Z')
 RPC_PATH = '/onep:v1/rpc/process'
 # the RPC endpoint's older name, which node-onep and javaonep post to
 RPC_PATHS = (RPC_PATH, '/api:v1/rpc/process')
@@ -219,22 +231,57 @@ class Handler(BaseHTTPRequestHandler):
         """Log each request at DEBUG level on the ``pyonep.emulator`` logger."""
         LOG.debug('%s - %s', self.address_string(), format % args)
 
+    def parse_request(self):
+        """Parse the request line and headers (the standard library's parser, plus the
+        framing rules of the module docstring). Returns True to serve the request; False
+        when it was refused (the answer is sent) or the client hung up."""
+        for _ in range(MAX_BLANK_LINES):  # RFC 9112 2.2: skip empty lines before a request
+            if self.raw_requestline not in (b'\r\n', b'\n'):
+                break
+            self.raw_requestline = self.rfile.readline(MAX_LINE + 1)
+        self.requestline = str(self.raw_requestline, 'iso-8859-1').rstrip('\r\n')
+        self.command, self.request_version = None, 'HTTP/1.1'  # refusals get a status line
+        if not self.raw_requestline:
+            self.close_connection = True
+            return False
+        words = self.requestline.split()
+        version = re.match(r'HTTP/(\d)\.\d\Z', words[-1]) if len(words) == 3 else None
+        if version is None or len(self.raw_requestline) > MAX_LINE:
+            return self._refuse(400, 'Bad request line: send METHOD target HTTP/1.1')
+        if version.group(1) != '1':
+            return self._refuse(505, 'HTTP version not supported: use HTTP/1.1')
+        if not BaseHTTPRequestHandler.parse_request(self):
+            return False
+        status, message = self._framing_error()
+        return self._refuse(status, message) if status else True
+
+    def _framing_error(self):
+        """Return (status, message) when the request's body length is ambiguous, else
+        (None, None); on success ``self.body_length`` holds the length."""
+        headers = self.headers
+        if headers.defects or any(c in name for name in headers.keys() for c in ' \t') or any(
+                '\n' in value for value in headers.values()):
+            return 400, 'Malformed header section'
+        if 'Transfer-Encoding' in headers:
+            if [v.strip().lower() for v in headers.get_all('Transfer-Encoding')] == ['chunked']:
+                return 411, 'Chunked request bodies are not supported; send Content-Length'
+            return 400, 'Transfer-Encoding is not supported; send Content-Length'
+        lengths = set(v.strip() for h in headers.get_all('Content-Length', ()) for v in h.split(','))
+        if len(lengths) > 1 or not all(DIGITS.match(v) for v in lengths):
+            return 400, 'Bad Content-Length'
+        self.body_length = int(lengths.pop()) if lengths else 0
+        return None, None
+
+    def _refuse(self, status, message):
+        """Answer ``status`` with an RPC error object, close the connection; return False."""
+        self.close_connection = True
+        self._send(json_response({'error': rpc.error_object(400, message)}, status=status))
+        return False
+
     def _serve(self):
         """Read one request's body (within the size limit), route it and send the answer."""
         self.requests_served += 1
-        length = self.headers.get('Content-Length')
-        try:
-            length = int(length) if length is not None else 0
-            if length < 0:
-                raise ValueError(length)
-        except ValueError:
-            self.close_connection = True
-            return self._send(json_response({'error': rpc.error_object(400, 'Bad Content-Length')},
-                                            status=400))
-        if self.headers.get('Transfer-Encoding', '').lower() == 'chunked':
-            self.close_connection = True
-            return self._send(json_response({'error': rpc.error_object(
-                400, 'Chunked request bodies are not supported; send Content-Length')}, status=411))
+        length = self.body_length
         if length > (control_api.MAX_UPLOAD if control_api.is_control(self.path) else MAX_BODY):
             self.close_connection = True
             self._drain(length)

@@ -59,12 +59,15 @@ def new_user(emu, email, password='pw-' + 'x' * 8, grants=()):
 
 def portals_model(emu, model='sensor', sns=('SN-1', 'SN-2')):
     """Create a template (an integer dataport aliased 'temp' holding 7, a string one
-    aliased 'msg') and a model of the domain's vendor, whitelist ``sns``. Returns the
+    aliased 'msg') under the root, and a model of the domain's vendor made from it by share
+    code (a template given by RID must be the vendor's own), whitelist ``sns``. Returns the
     template's RID."""
-    rid = make_template(emu.onep(), emu.root_cik)
+    onep = emu.onep()
+    rid = make_template(onep, emu.root_cik)
+    code = onep.share(emu.root_cik, rid)[1]  # the root's template, shared with the domain
     headers = {'X-Exosite-Token': emu.portals_vendor_token}
     reply = http(emu, 'POST', '/provision/manage/model/', headers=headers,
-                 fields=[('model', model), ('rid', rid)])
+                 fields=[('model', model), ('code', code)])
     assert reply.status == 205, reply
     reply = http(emu, 'POST', '/provision/manage/model/%s/' % model, headers=headers,
                  fields=[('sn[]', sn) for sn in sns])
