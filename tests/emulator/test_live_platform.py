@@ -261,3 +261,22 @@ def raw_exchange(emu, request):
         while len(body) < length:
             body += sock.recv(4096)
         return head + b'\r\n\r\n' + body
+
+
+def test_a_crlf_after_the_body_does_not_end_a_kept_alive_connection(emu, onep, cik):
+    """Exosite's Arduino library (Exosite.cpp) sends a body with ``println``: a CRLF that
+    Content-Length does not count follows it, and the next request goes on the same
+    connection. HTTP/1.1 lets a server skip empty lines before a request line."""
+    make_dataport(onep, cik, 'integer', alias='x')
+    head = ('X-Exosite-CIK: %s\r\nHost: d\r\n' % cik).encode()
+    write = (b'POST /onep:v1/stack/alias HTTP/1.1\r\n' + head +
+             b'Content-Type: ' + FORM.encode() + b'\r\nContent-Length: 3\r\n\r\nx=7\r\n')
+    read = b'GET /onep:v1/stack/alias?x HTTP/1.1\r\n' + head + b'\r\n'
+    with socket.create_connection((emu.host, emu.port), timeout=10) as sock:
+        sock.sendall(write + read)
+        data = b''
+        while not data.endswith(b'x=7'):
+            chunk = sock.recv(4096)
+            assert chunk, data
+            data += chunk
+    assert data.startswith(b'HTTP/1.1 204') and b'HTTP/1.1 200 OK' in data
