@@ -2,20 +2,20 @@
 
 ``Emulator`` serves three of the platform's APIs on one loopback port:
 
-- the JSON-RPC API, ``POST /onep:v1/rpc/process`` (:mod:`pyonep.emulator.rpc`), for
+- the JSON-RPC API, ``POST /onep:v1/rpc/process`` (:mod:`pyonep.emulator.http.rpc`), for
   :class:`pyonep.onep.OnepV1` (:meth:`Emulator.onep`);
-- the provisioning API, ``/provision/...`` (:mod:`pyonep.emulator.provision_api`): vendors
+- the provisioning API, ``/provision/...`` (:mod:`pyonep.emulator.http.provision`): vendors
   and vendor tokens, models, serial numbers, content, groups and model shares, and the
   device side (serial number activation, content download), for
   :class:`pyonep.provision.Provision` (:meth:`Emulator.provision`);
-- the device HTTP data API (:mod:`pyonep.emulator.device_api`): ``/onep:v1/stack/alias``
+- the device HTTP data API (:mod:`pyonep.emulator.http.device`): ``/onep:v1/stack/alias``
   reads, writes and long polls, ``/onep:v1/stack/record``, ``/timestamp`` and ``/ip``,
   for devices that speak plain HTTP;
-- the Portals API, ``/api/portals/v1/...`` (:mod:`pyonep.emulator.portals_api`): one
+- the Portals API, ``/api/portals/v1/...`` (:mod:`pyonep.emulator.http.portals`): one
   domain with users, portals, devices added by model and serial number, data sources,
   permissions and tokens, for :mod:`pyonep.portals` (:attr:`Emulator.portals_url`).
 
-Under ``/_emulator/`` it also serves a control API (:mod:`pyonep.emulator.control_api`):
+Under ``/_emulator/`` it also serves a control API (:mod:`pyonep.emulator.http.control`):
 its clock, fault rules, reset and snapshots, which ``Emulator`` offers as ``emu.clock``,
 ``emu.faults``, ``emu.reset()``, ``emu.snapshot(path)`` and ``emu.restore(path)``
 (:mod:`pyonep.emulator.control`).
@@ -35,7 +35,7 @@ pyonep.emulator`` with a newer interpreter: the one named by the environment var
 ``PYONEP_EMULATOR_PYTHON``, else the first of python3.13 ... python3.8 found on ``PATH`` or
 under ``$(pyenv root)/versions/*/bin`` that can import pyonep (it needs requests and six).
 
-What is emulated and what is not is listed in :mod:`pyonep.emulator.models`; in short:
+What is emulated and what is not is listed in :mod:`pyonep.emulator.platform`; in short:
 Lua scripts never run and no e-mail, SMS, XMPP or HTTP message is ever sent (dispatches
 keep a record of what they would have sent).
 
@@ -108,7 +108,7 @@ def _runs(path):
     refuse to run, and an interpreter without requests and six cannot import pyonep)."""
     try:
         with open(os.devnull, 'w') as devnull:
-            return _subprocess.call(_child_command(path, 'pyonep.emulator.server'),
+            return _subprocess.call(_child_command(path, 'pyonep.emulator.http.server'),
                                     stdout=devnull, stderr=devnull) == 0
     except OSError:
         return False
@@ -152,7 +152,7 @@ class Emulator(object):
     Attributes once started: ``host``, ``port``, ``url`` (``http://host:port``),
     ``root_cik``, ``vendor``, ``vendor_token``, ``control_url`` (the URL of the control
     API, ``<url>/_emulator/``), and ``platform`` (the in-process
-    :class:`pyonep.emulator.models.Platform`, None in subprocess mode). The Portals
+    :class:`pyonep.emulator.platform.Platform`, None in subprocess mode). The Portals
     domain: ``portals_domain`` (its name), ``portals_user`` and ``portals_password`` (a
     domain admin), ``portal_id``, ``portal_name`` and ``portal_cik`` (that user's first
     portal), ``portals_vendor`` and ``portals_vendor_token`` (the domain's vendor, for
@@ -219,7 +219,7 @@ class Emulator(object):
         if self.subprocess:
             self._start_process()
         else:
-            from pyonep.emulator.server import EmulatorServer, create_state
+            from pyonep.emulator.http.server import EmulatorServer, create_state
             state = create_state(self.db, self.host, self.port, self.root_cik, self.vendor,
                                  self.vendor_token, clock=self.clock_source,
                                  portals_domain=self.portals_domain,

@@ -8,7 +8,7 @@ when not given; an existing file keeps its own).
 
 When ready it prints exactly one JSON line on stdout,
 ``{"control": ..., "host": ..., "port": ..., "root_cik": ..., "vendor": ..., "vendor_token":
-...}`` (``control`` is the URL of the control API, see :mod:`pyonep.emulator.control_api`)
+...}`` (``control`` is the URL of the control API, see :mod:`pyonep.emulator.http.control`)
 plus the Portals keys (``portals_domain``, ``portals_user``, ``portals_password``,
 ``portal_id``, ``portal_name``, ``portal_cik``, ``portals_vendor``,
 ``portals_vendor_token``), then serves until SIGINT or SIGTERM and stops cleanly (every
@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 
-from pyonep.emulator.server import EmulatorServer, create_state, ready_line
+from pyonep.emulator.http.server import EmulatorServer, create_state, ready_line
 
 
 def parse_args(argv=None):

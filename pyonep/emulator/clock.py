@@ -3,7 +3,7 @@
 Every time the emulated platform reads (timestamps of written points, datarule timers,
 token ``ttl``\\ s, retention by duration, activation windows, ``read`` windows, the end of a
 fault's ``for_s``) comes from one :class:`Clock`. It is a callable returning Unix seconds,
-so :class:`~pyonep.emulator.models.Platform` keeps calling ``self.clock()``.
+so :class:`~pyonep.emulator.platform.Platform` keeps calling ``self.clock()``.
 
 A clock is its source (``time.time``, or the callable given as ``Emulator(clock=...)``)
 plus an offset, or a frozen instant:

@@ -14,7 +14,7 @@ copy-of-snapshot.sqlite`` serves it (and then writes to it, so start from a copy
 the snapshot as it is). A file written by an older pyonep gains the tables it lacks, as a
 ``--db`` file does.
 
-The functions take the server's :class:`~pyonep.emulator.server.State`; they run while
+The functions take the server's :class:`~pyonep.emulator.http.server.State`; they run while
 other requests are served, which see the platform either before or after the change.
 """
 import os
@@ -38,7 +38,7 @@ def reset(state):
     Also clears the fault rules and puts the clock back on real time. Returns the new
     ``state.config.as_dict()``. Raises ``sqlite3.Error`` only for a failing database.
     """
-    from pyonep.emulator.server import create_state
+    from pyonep.emulator.http.server import create_state
     portals = state.config.portals
     fresh = create_state(':memory:', root_cik=state.platform.root_cik, vendor=state.config.vendor,
                          vendor_token=state.config.vendor_token,
@@ -98,7 +98,7 @@ def restore(state, path):
     token become the snapshot's. Returns the new ``state.config.as_dict()``. Raises
     :class:`SnapshotError`, with the platform unchanged, when the file is not a snapshot.
     """
-    from pyonep.emulator.server import create_state
+    from pyonep.emulator.http.server import create_state
     check(path)
     folder = tempfile.mkdtemp(prefix='pyonep-restore-')
     try:

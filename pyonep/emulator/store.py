@@ -1,7 +1,7 @@
 """Storage for the emulator: one sqlite3 connection guarded by one lock.
 
 :class:`Store` is shared by every part of the emulator (the JSON-RPC platform in
-``models.py`` and the fleet side). Each part adds its own tables with
+``platform/``, the fleet and Portals). Each part adds its own tables with
 :meth:`Store.ensure_schema` and runs its changes inside :meth:`Store.transaction`, which
 holds ``store.lock`` and commits before returning, so a reply is only sent for writes that
 are already committed.

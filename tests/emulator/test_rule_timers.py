@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from pyonep.emulator import Emulator
-from pyonep.emulator.models import MAX_TIMER_CATCHUP, MIN_TIMER_PERIOD
+from pyonep.emulator.platform import MAX_TIMER_CATCHUP, MIN_TIMER_PERIOD
 from rpc_helpers import make_client, make_dataport, ok
 
 NOW = 1500000000

@@ -7,7 +7,7 @@ import pytest
 
 from fleet_helpers import http, setup_model, vendor_headers
 from rpc_helpers import make_dataport, ok, post
-from test_server import ARITY
+from test_http_server import ARITY
 
 SURROGATE = '\ud800'
 

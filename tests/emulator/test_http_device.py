@@ -136,8 +136,8 @@ def test_timestamp_and_ip(emu, clock):
 
 
 def test_ip_octets_of_the_documented_example(emu):
-    from pyonep.emulator import device_api
-    from pyonep.emulator.web import Request
+    from pyonep.emulator.http import device as device_api
+    from pyonep.emulator.http.messages import Request
     request = Request('GET', '/ip', {}, b'', server_address=('127.0.0.1', 8080))
     reply = device_api.handle(emu.state, request)
     assert (reply.status, reply.body) == (200, b'127,0,0,1,31,144')

@@ -20,20 +20,20 @@ content list and info endpoints and 403 on content downloads, as documented), 40
 another method (with ``Allow``), 409 duplicates and refused state changes, 416 a bad
 ``Range``. Bodies are short text; no traceback ever reaches a client.
 
-The device endpoints ``POST /provision/activate`` and ``GET /provision/download`` are
-implemented in :mod:`pyonep.emulator.device_api` and forwarded from here.
+The device side is here too: ``POST /provision/activate`` (a device activates its serial
+number and gets its CIK) and ``GET /provision/download`` (the device's content list, info
+and blobs with ``Range``).
 """
 import csv
 import json
 from urllib.parse import quote, unquote
 
-from pyonep.emulator import device_api
-from pyonep.emulator.device_api import Fields, blob_response, csv_response, only, reset
 from pyonep.emulator.fleet import FleetError, page
-from pyonep.emulator.web import Response, text_response
+from pyonep.emulator.http.messages import (
+    CSV_TYPE, FORM_TYPE, Fields, Response, blob_response, cik_client, conn_info, csv_response,
+    error_response, only, reset, text_response)
 
 PREFIX = '/provision/'
-FORM_TYPE = device_api.FORM_TYPE
 JS_TYPE = 'application/javascript; charset=utf-8'
 
 
@@ -45,7 +45,7 @@ def handle(state, request):
     try:
         return _route(state, request)
     except FleetError as exc:
-        return device_api.error_response(exc)
+        return error_response(exc)
 
 
 def _route(state, request):
@@ -54,9 +54,9 @@ def _route(state, request):
     except UnicodeDecodeError:
         raise FleetError(400, 'the path must be UTF-8 once percent-decoded')
     if parts == ['activate']:
-        return device_api.activate(state, request)
+        return _activate(state, request)
     if parts == ['download']:
-        return device_api.download(state, request)
+        return _download(state, request)
     if parts == ['register']:
         return _register(state, request)
     if parts[:2] == ['admin', 'auth'] and len(parts) == 3:
@@ -97,7 +97,7 @@ def _vendor(state, request):
     if not keys:
         raise FleetError(401, 'Unauthorized: send X-Exosite-CIK or X-Exosite-Token')
     for key in keys:
-        vendor, _ = state.fleet.vendor_for_key(key)
+        vendor, _ = state.fleet.vendors.vendor_for_key(key)
         if vendor:
             return vendor
     if any(state.platform.rid_for_cik(k) for k in keys):
@@ -158,7 +158,7 @@ def _get_model(state, request, vendor, name, shared_ok=False, missing=404):
     as_vendor = request.header('X-Exosite-Vendor')
     if as_vendor and as_vendor != vendor and not shared_ok:
         raise FleetError(403, 'a shared model only allows enable, disable, re-enable and listings')
-    return state.fleet.model(vendor, name, as_vendor=as_vendor, missing=missing)
+    return state.fleet.vendors.model(vendor, name, as_vendor=as_vendor, missing=missing)
 
 
 # ------------------------------------------------------------------ vendors and tokens
@@ -168,7 +168,7 @@ def _register(state, request):
     if not keys:
         raise FleetError(401, 'Unauthorized: send X-Exosite-CIK')
     rids = [r for r in (state.platform.rid_for_cik(k) for k in keys) if r]
-    vendors = [v for v in (fleet.vendor_for_key(k)[0] for k in keys) if v]
+    vendors = [v for v in (fleet.vendors.vendor_for_key(k)[0] for k in keys) if v]
     if request.method == 'GET':
         if not rids and not vendors:
             raise FleetError(401, 'Unauthorized: unknown CIK or vendor token')
@@ -180,11 +180,11 @@ def _register(state, request):
     if fields.flag('delete'):
         if not vendors:
             raise FleetError(401 if not rids else 404, 'no vendor is registered to this key')
-        fleet.unregister_vendor(vendors[0], name)
+        fleet.vendors.unregister_vendor(vendors[0], name)
         return reset()
     if not rids:
         raise FleetError(401, 'Unauthorized: a vendor is registered with a client CIK')
-    fleet.register_vendor(rids[0], name)
+    fleet.vendors.register_vendor(rids[0], name)
     return reset()
 
 
@@ -193,24 +193,24 @@ def _tokens(state, request, token_id):
     rids = [r for r in (state.platform.rid_for_cik(k) for k in keys) if r]
     if not rids:
         raise FleetError(401, "Unauthorized: send the vendor client's X-Exosite-CIK")
-    vendor = state.fleet.vendor_of_client(rids[0])
+    vendor = state.fleet.vendors.vendor_of_client(rids[0])
     if vendor is None:
         raise FleetError(403, 'Forbidden: no vendor is registered to this client')
     fleet = state.fleet
     if token_id:
         only(request, 'GET', 'DELETE')
         if request.method == 'GET':
-            return text_response(200, fleet.get_token(vendor, token_id))
-        fleet.delete_token(vendor, token_id)
+            return text_response(200, fleet.vendors.get_token(vendor, token_id))
+        fleet.vendors.delete_token(vendor, token_id)
         return reset()
     only(request, 'GET', 'POST')
     if request.method == 'GET':
-        return csv_response(fleet.token_ids(vendor))
+        return csv_response(fleet.vendors.token_ids(vendor))
     fields = _form(request)
     if fields.flag('delete'):
-        fleet.delete_token(vendor, fields.required('id'))
+        fleet.vendors.delete_token(vendor, fields.required('id'))
         return reset()
-    return text_response(200, fleet.create_token(vendor, fields.required('id')))
+    return text_response(200, fleet.vendors.create_token(vendor, fields.required('id')))
 
 
 # ------------------------------------------------------------------ models
@@ -227,14 +227,14 @@ def _models(state, request, vendor):
     fleet = state.fleet
     if request.method == 'GET':
         if _query(request).get('show') == 'shared':
-            return csv_response(fleet.shared_models(vendor))
-        return csv_response(fleet.model_names(vendor))
+            return csv_response(fleet.vendors.shared_models(vendor))
+        return csv_response(fleet.vendors.model_names(vendor))
     fields = _form(request)
     if fields.flag('delete'):
-        fleet.delete_model(vendor, fields.required('model'))
+        fleet.vendors.delete_model(vendor, fields.required('model'))
         return reset()
     kind, ref = _template(fields)
-    fleet.create_model(vendor, fields.required('model'), kind, ref, fields.all('options'))
+    fleet.vendors.create_model(vendor, fields.required('model'), kind, ref, fields.all('options'))
     return reset()
 
 
@@ -242,16 +242,16 @@ def _model(state, request, vendor, name):
     only(request, 'GET', 'PUT', 'DELETE')
     fleet = state.fleet
     if request.method == 'GET':
-        model = fleet.model(vendor, name)
+        model = fleet.vendors.model(vendor, name)
         body = '%s=%s' % (model['kind'], quote(model['ref'], safe=''))
         body += ''.join('&options[]=%s' % option for option in model['options'])
         return Response(200, body, FORM_TYPE)
     if request.method == 'PUT':
         fields = _form(request)
         kind, ref = _template(fields)
-        fleet.update_model(vendor, name, kind, ref, fields.all('options'))
+        fleet.vendors.update_model(vendor, name, kind, ref, fields.all('options'))
         return reset()
-    fleet.delete_model(vendor, name)
+    fleet.vendors.delete_model(vendor, name)
     return reset()
 
 
@@ -264,9 +264,9 @@ def _sns(state, request, vendor, name):
         query = _query(request)
         if query.get('show') == 'ranges':
             # a bare list, as posted (exoline's provision_sn test ran against the platform)
-            return Response(200, json.dumps(fleet.posted_ranges(model)), JS_TYPE)
+            return Response(200, json.dumps(fleet.devices.posted_ranges(model)), JS_TYPE)
         offset, limit = page(query.get('offset'), query.get('limit'))
-        rows = fleet.list_sns(model, offset, limit, shared=query.get('shared'))
+        rows = fleet.devices.list_sns(model, offset, limit, shared=query.get('shared'))
         if query.flag('status'):
             return csv_response(rows)
         return csv_response([(sn, rid, extra) for sn, _, rid, extra in rows])
@@ -274,26 +274,26 @@ def _sns(state, request, vendor, name):
     if kind == 'json':
         specs = _ranges(request)
         if request.method == 'POST':
-            fleet.add_ranges(model, specs)
+            fleet.devices.add_ranges(model, specs)
         else:
-            fleet.delete_ranges(model, specs)
+            fleet.devices.delete_ranges(model, specs)
         return reset()
     if kind == 'csv':
         if request.method == 'POST':
-            fleet.add_sns(model, [(sn, extra) for sn, extra in _csv_rows(request, 2)])
+            fleet.devices.add_sns(model, [(sn, extra) for sn, extra in _csv_rows(request, 2)])
         else:
-            fleet.remove_sns(model, [sn for sn, in _csv_rows(request, 1)])
+            fleet.devices.remove_sns(model, [sn for sn, in _csv_rows(request, 1)])
         return reset()
     fields = _form(request)
     sns = fields.all('sn')
     if not sns or not all(sns):
         raise FleetError(400, 'give the serial numbers as sn=<sn> or sn[]=<sn>&...')
     if request.method == 'DELETE' or fields.flag('delete') or fields.flag('remove'):
-        fleet.remove_sns(model, sns)
+        fleet.devices.remove_sns(model, sns)
     elif len(sns) == 1:
-        fleet.add_sns(model, [(sns[0], fields.get('extra') or '')])
+        fleet.devices.add_sns(model, [(sns[0], fields.get('extra') or '')])
     else:
-        fleet.add_sns(model, [(sn, '') for sn in sns])
+        fleet.devices.add_sns(model, [(sn, '') for sn in sns])
     return reset()
 
 
@@ -306,26 +306,26 @@ def _sn(state, request, vendor, name, sn):
         show = query.get('show')
         if show == 'groups':
             offset, limit = page(query.get('offset'), query.get('limit'))
-            return csv_response(fleet.member_of(model, 'sn', sn, offset, limit), 204)
+            return csv_response(fleet.content.member_of(model, 'sn', sn, offset, limit), 204)
         if show == 'log':
-            return csv_response(fleet.activation_log(model, sn), 204)
-        info = fleet.sn_info(model, sn)
+            return csv_response(fleet.devices.activation_log(model, sn), 204)
+        info = fleet.devices.sn_info(model, sn)
         return csv_response([info] if info else [], 204)
     if request.method == 'DELETE':
-        fleet.remove_sn(model, sn)
+        fleet.devices.remove_sn(model, sn)
         return reset()
-    fields, who = _form(request), device_api.conn_info(request)
+    fields, who = _form(request), conn_info(request)
     if fields.flag('disable'):
-        fleet.disable(model, sn, who)
+        fleet.devices.disable(model, sn, who)
         return reset()
     if not fields.flag('enable'):
         raise FleetError(400, 'send enable=true (with owner=<rid> or oldsn=<sn>) or disable=true')
     if fields.get('owner'):
-        return csv_response([fleet.enable(model, sn, fields.get('owner'), who)])
+        return csv_response([fleet.devices.enable(model, sn, fields.get('owner'), who)])
     if fields.get('oldsn'):
-        fleet.remap(model, sn, fields.get('oldsn'), who)
+        fleet.devices.remap(model, sn, fields.get('oldsn'), who)
     else:
-        fleet.reenable(model, sn, who)
+        fleet.devices.reenable(model, sn, who)
     return reset()
 
 
@@ -338,14 +338,14 @@ def _content(state, request, vendor, name, cid):
         if request.method == 'GET':
             sn = _query(request).get('sn')
             if sn is None:
-                return csv_response(fleet.content_ids(model))
+                return csv_response(fleet.content.content_ids(model))
             _known_sn(fleet, model, sn)
-            return csv_response(fleet.authorized_content(model, sn))
+            return csv_response(fleet.content.authorized_content(model, sn))
         fields = _form(request)
         if fields.flag('delete'):
-            fleet.delete_content(model, fields.required('id'))
+            fleet.content.delete_content(model, fields.required('id'))
         else:
-            fleet.create_content(model, fields.required('id'), fields.get('meta', ''),
+            fleet.content.create_content(model, fields.required('id'), fields.get('meta', ''),
                                  fields.flag('protected'))
         return reset()
     only(request, 'GET', 'POST', 'DELETE')
@@ -354,30 +354,30 @@ def _content(state, request, vendor, name, cid):
     model = _get_model(state, request, vendor, name, missing=403 if download else 400)
     if request.method == 'POST':
         content_type = request.header('Content-Type') or 'application/octet-stream'
-        fleet.upload_content(model, cid, request.body, content_type)
+        fleet.content.upload_content(model, cid, request.body, content_type)
         return reset()
     if request.method == 'DELETE':
-        fleet.delete_content(model, cid)
+        fleet.content.delete_content(model, cid)
         return reset()
     if query.get('show') == 'groups':
         offset, limit = page(query.get('offset'), query.get('limit'))
-        fleet.content_info(model, cid)
-        return csv_response(fleet.member_of(model, 'content', cid, offset, limit), 204)
+        fleet.content.content_info(model, cid)
+        return csv_response(fleet.content.member_of(model, 'content', cid, offset, limit), 204)
     sn = query.get('sn')
     if sn is not None:
         _known_sn(fleet, model, sn, 403 if download else 400)
-        fleet.check_authorized(model, cid, sn)
+        fleet.content.check_authorized(model, cid, sn)
     if download:
-        ctype, data = fleet.content_blob(model, cid)
+        ctype, data = fleet.content.content_blob(model, cid)
         return blob_response(ctype, data, request.header('Range'))
-    ctype, size, updated, meta, protected = fleet.content_info(model, cid)
+    ctype, size, updated, meta, protected = fleet.content.content_info(model, cid)
     if sn is not None:
         return csv_response([(ctype, size, updated, meta)])
     return csv_response([(ctype, size, updated, meta, 'true' if protected else 'false')])
 
 
 def _known_sn(fleet, model, sn, status=400):
-    if not fleet.sn_exists(model, sn):
+    if not fleet.devices.sn_exists(model, sn):
         raise FleetError(status, 'no serial number %r in model %r' % (sn, model['name']))
 
 
@@ -390,22 +390,22 @@ def _group(state, request, vendor, name, gid):
         only(request, 'GET', 'POST')
         if request.method == 'GET':
             offset, limit = page(query.get('offset'), query.get('limit'))
-            return csv_response(fleet.groups(model, offset, limit), 204)
+            return csv_response(fleet.content.groups(model, offset, limit), 204)
         fields = _form(request)
         if fields.flag('delete'):
-            fleet.delete_group(model, fields.required('id'))
+            fleet.content.delete_group(model, fields.required('id'))
         else:
-            fleet.create_group(model, fields.required('id'), fields.get('meta', ''))
+            fleet.content.create_group(model, fields.required('id'), fields.get('meta', ''))
         return reset()
     only(request, 'GET', 'DELETE')
     if request.method == 'DELETE':
-        fleet.delete_group(model, gid)
+        fleet.content.delete_group(model, gid)
         return reset()
     if query.get('show') == 'groups':
-        fleet.group_info(model, gid)
+        fleet.content.group_info(model, gid)
         offset, limit = page(query.get('offset'), query.get('limit'))
-        return csv_response(fleet.member_of(model, 'group', gid, offset, limit), 204)
-    return csv_response([fleet.group_info(model, gid)])
+        return csv_response(fleet.content.member_of(model, 'group', gid, offset, limit), 204)
+    return csv_response([fleet.content.group_info(model, gid)])
 
 
 def _members(state, request, vendor, name, gid):
@@ -415,22 +415,22 @@ def _members(state, request, vendor, name, gid):
     if request.method == 'GET':
         query = _query(request)
         offset, limit = page(query.get('offset'), query.get('limit'))
-        rows = fleet.members(model, gid, query.get('type'), query.get('id'), offset, limit)
+        rows = fleet.content.members(model, gid, query.get('type'), query.get('id'), offset, limit)
         return csv_response(rows, 204)
     if _body_kind(request) == 'csv':
         if request.method == 'POST':
-            fleet.set_members(model, gid, _csv_rows(request, 4))
+            fleet.content.set_members(model, gid, _csv_rows(request, 4))
         else:
-            fleet.delete_members(model, gid, _csv_rows(request, 2))
+            fleet.content.delete_members(model, gid, _csv_rows(request, 2))
         return reset()
     fields = _form(request)
     mtype, ids = fields.required('type'), fields.all('id')
     if not ids or not all(ids):
         raise FleetError(400, 'give the members as id=<id> or id[]=<id>&...')
     if request.method == 'DELETE' or fields.flag('delete'):
-        fleet.delete_members(model, gid, [(mtype, i) for i in ids])
+        fleet.content.delete_members(model, gid, [(mtype, i) for i in ids])
     else:
-        fleet.set_members(model, gid, [(mtype, i, fields.get('expire'), fields.get('meta', ''))
+        fleet.content.set_members(model, gid, [(mtype, i, fields.get('expire'), fields.get('meta', ''))
                                        for i in ids])
     return reset()
 
@@ -441,17 +441,56 @@ def _share(state, request, vendor, name, grantee):
     if not grantee:
         only(request, 'GET', 'POST')
         if request.method == 'GET':
-            return csv_response(fleet.model_shares(vendor, name), 204)
+            return csv_response(fleet.vendors.model_shares(vendor, name), 204)
         fields = _form(request)
         if fields.flag('delete'):
-            fleet.unshare_model(vendor, name, fields.required('vendor'))
+            fleet.vendors.unshare_model(vendor, name, fields.required('vendor'))
         else:
-            fleet.share_model(vendor, name, fields.required('vendor'))
+            fleet.vendors.share_model(vendor, name, fields.required('vendor'))
         return reset()
     only(request, 'GET', 'DELETE')
     if request.method == 'DELETE':
-        fleet.unshare_model(vendor, name, grantee)
+        fleet.vendors.unshare_model(vendor, name, grantee)
         return reset()
-    if grantee not in fleet.model_shares(vendor, name):
+    if grantee not in fleet.vendors.model_shares(vendor, name):
         raise FleetError(404, 'model %r is not shared with %r' % (name, grantee))
-    return Response(204, b'', device_api.CSV_TYPE)
+    return Response(204, b'', CSV_TYPE)
+
+
+# ------------------------------------------------------------------ provisioning (device side)
+def _activate(state, request):
+    """``POST /provision/activate`` with ``vendor``, ``model`` and ``sn``: answer the
+    device's new CIK (200 text/plain). 404 unknown vendor/model/sn, 409 not enabled for
+    activation, 400 missing field, 405 another method. Raises FleetError for these."""
+    only(request, 'POST')
+    fields = Fields(request.form_pairs())
+    vendor, model, sn = (fields.required(name) for name in ('vendor', 'model', 'sn'))
+    cik = state.fleet.devices.activate(vendor, model, sn, conn_info(request))
+    return text_response(200, cik)
+
+
+def _download(state, request):
+    """``GET /provision/download?vendor=&model=[&id=[&info=true]]`` as an activated device
+    (its CIK in X-Exosite-CIK, or in X-Exosite-Token when that is absent): the content ids
+    the device may fetch, one content's info (``<type>,<size>,<updated>,<meta>``) or its
+    blob (``Range`` honoured). 401 bad CIK,
+    403 when the device is not an activated sn of that vendor/model or the content is
+    protected from it (400 instead for an unknown pair when asking for info), 404 unknown
+    content. Raises FleetError for these."""
+    only(request, 'GET')
+    # Provision.content_info sends the device's CIK in X-Exosite-Token when managing by token
+    header = 'X-Exosite-CIK' if request.header('X-Exosite-CIK') else 'X-Exosite-Token'
+    rid = cik_client(state, request, header)
+    fields = Fields(request.query_pairs())
+    vendor, model_name = fields.required('vendor'), fields.required('model')
+    fleet = state.fleet
+    cid, info = fields.get('id'), fields.flag('info')
+    model, sn = fleet.devices.device_model(vendor, model_name, rid, missing=400 if cid and info else 403)
+    if not cid:
+        return csv_response(fleet.content.authorized_content(model, sn))
+    fleet.content.check_authorized(model, cid, sn)
+    if info:
+        ctype, size, updated, meta, _ = fleet.content.content_info(model, cid)
+        return csv_response([(ctype, size, updated, meta)])
+    ctype, data = fleet.content.content_blob(model, cid)
+    return blob_response(ctype, data, request.header('Range'))

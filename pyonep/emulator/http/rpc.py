@@ -1,7 +1,7 @@
 """The JSON-RPC endpoint: a request body in, the platform's reply out.
 
 :func:`process` turns one request body into calls of
-:meth:`pyonep.emulator.models.Platform.run` and builds the reply the One Platform sends:
+:meth:`pyonep.emulator.platform.Platform.run` and builds the reply the One Platform sends:
 
 - a list with one ``{"id", "status"[, "result"]}`` item per call that has an ``id``
   (calls without an ``id`` run but get no item; when no call has one the reply is empty);
@@ -24,9 +24,9 @@ import json
 import logging
 import re
 
-from pyonep.emulator import models
+from pyonep.emulator.platform import ArgumentError, AuthError, UnknownProcedure, is_number
 
-LOG = logging.getLogger('pyonep.emulator.rpc')
+LOG = logging.getLogger('pyonep.emulator.http.rpc')
 MAX_ID_LENGTH = 40
 SURROGATE_ESCAPE = re.compile(r'\\u[dD][89a-fA-F]')  # where a lone surrogate can come from
 SURROGATE = re.compile('[\ud800-\udfff]')
@@ -89,7 +89,7 @@ def _valid_id(call):
         return False
     if isinstance(cid, str):
         return len(cid) <= MAX_ID_LENGTH
-    return models.is_number(cid) and cid == cid and abs(cid) < float('inf')
+    return is_number(cid) and cid == cid and abs(cid) < float('inf')
 
 
 def process(platform, body, replace_call=None):
@@ -115,7 +115,7 @@ def process(platform, body, replace_call=None):
         return {'error': error_object(400, 'auth must be an object', 'auth')}
     try:
         caller = platform.authenticate(request['auth'])
-    except models.AuthError:
+    except AuthError:
         return {'error': error_object(401, 'Invalid', 'auth')}
     replies = []
     for call in calls:
@@ -139,11 +139,11 @@ def run_call(platform, caller, call):
         return {'status': 'fail', 'error': error_object(501, 'Missing arguments', 'arguments')}
     try:
         status, result = platform.run(caller, procedure, call['arguments'])
-    except models.UnknownProcedure:
+    except UnknownProcedure:
         return {'status': 'fail', 'error': error_object(501, 'Unknown procedure', 'procedure')}
-    except models.ArgumentError as exc:
+    except ArgumentError as exc:
         return {'status': 'fail', 'error': error_object(501, 'Error: %s' % exc, 'arguments')}
-    except models.AuthError:
+    except AuthError:
         return {'status': 'fail', 'error': error_object(401, 'Invalid', 'auth')}
     except Exception:  # a bug must not cost the other calls their replies
         LOG.exception('internal error in %s', procedure)

@@ -8,9 +8,10 @@ import threading
 
 import pytest
 
-from pyonep.emulator import server
+from pyonep.emulator.http import server
 from pyonep.emulator.store import Store
-from pyonep.emulator.models import Platform
+from pyonep.emulator.platform import Platform
+from pyonep.emulator.platform.procedures import PROCEDURES
 from rpc_helpers import make_dataport, ok, post, rpc
 
 
@@ -194,9 +195,9 @@ def test_get_on_the_rpc_path_and_unknown_paths(emu):
 
 
 def test_internal_errors_become_500_error_objects(emu, cik, monkeypatch):
-    def broken(caller, args):
+    def broken(platform, caller, args):
         raise RuntimeError('boom')
-    monkeypatch.setattr(emu.platform, 'proc_usage', broken)
+    monkeypatch.setitem(PROCEDURES, 'usage', broken)
     reply = rpc(emu, {'cik': cik}, [{'id': 1, 'procedure': 'usage', 'arguments': []},
                                     {'id': 2, 'procedure': 'listing', 'arguments': [[], {}]}])
     assert reply == [{'id': 1, 'status': 'fail', 'error': {'code': 500, 'message': 'Internal error'}},

@@ -116,7 +116,7 @@ class Users(object):
     """The users of the Portals domain, their tokens and their permissions.
 
     Arguments: ``store`` (the shared :class:`~pyonep.emulator.store.Store`), ``platform``
-    (the :class:`~pyonep.emulator.models.Platform`, for the clock and the users' clients)
+    (the :class:`~pyonep.emulator.platform.Platform`, for the clock and the users' clients)
     and ``domain_rid`` (the domain's client, under which each user gets one). Creates the
     tables when missing.
 

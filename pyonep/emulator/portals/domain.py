@@ -37,8 +37,8 @@ import datetime
 import json
 
 from pyonep.emulator.fleet import FleetError
-from pyonep.emulator.models import LIMIT_KEYS, ArgumentError, Caller
-from pyonep.emulator.portals_users import PortalsError, Users, new_id, short_text
+from pyonep.emulator.platform import LIMIT_KEYS, ArgumentError, Caller
+from pyonep.emulator.portals.users import PortalsError, Users, new_id, short_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS portals_portals (
@@ -75,19 +75,19 @@ class Portals(object):
     ``admin@<domain>``) and ``password`` (generated when None). A first portal named
     ``Emulated Portal`` is made for that user.
 
-    Attributes: ``users`` (:class:`~pyonep.emulator.portals_users.Users`), ``domain``,
+    Attributes: ``users`` (:class:`~pyonep.emulator.portals.users.Users`), ``domain``,
     ``domain_id``, ``domain_rid``, ``vendor``, ``data``
-    (:class:`~pyonep.emulator.portals_data.DataSources`) and ``accounts``
-    (:class:`~pyonep.emulator.portals_accounts.Accounts`).
+    (:class:`~pyonep.emulator.portals.data.DataSources`) and ``accounts``
+    (:class:`~pyonep.emulator.portals.accounts.Accounts`).
 
     Methods taking ``caller`` (the authenticated user, a dict) check its access and raise
-    :class:`~pyonep.emulator.portals_users.PortalsError` when a rule refuses. Raises
+    :class:`~pyonep.emulator.portals.users.PortalsError` when a rule refuses. Raises
     ``ValueError`` at creation for a domain whose vendor name the fleet refuses.
     """
 
     def __init__(self, store, platform, fleet, domain=None, user=None, password=None):
-        from pyonep.emulator.portals_accounts import Accounts
-        from pyonep.emulator.portals_data import DataSources
+        from pyonep.emulator.portals.accounts import Accounts
+        from pyonep.emulator.portals.data import DataSources
         self.store = store
         self.platform = platform
         self.fleet = fleet
@@ -119,11 +119,11 @@ class Portals(object):
         vendor = domain.split('.')[0]
         rid, _ = self.platform.create_top_client({'name': domain, 'limits': INHERIT})
         try:
-            self.fleet.register_vendor(rid, vendor)
+            self.fleet.vendors.register_vendor(rid, vendor)
         except FleetError as exc:
             raise ValueError('cannot use %r as the Portals domain: its vendor name %r: %s'
                              % (domain, vendor, exc.message))
-        self.fleet.create_token(vendor, 'default')
+        self.fleet.vendors.create_token(vendor, 'default')
         for key, value in (('portals_domain', domain), ('portals_domain_rid', rid),
                            ('portals_domain_id', new_id(lambda _: False)),
                            ('portals_vendor', vendor),
@@ -139,14 +139,14 @@ class Portals(object):
         meta = self.store.get_meta
         portal = self._portal_row(meta('portals_portal_id'))
         info = self.platform.info(portal['rid'], {'description': True, 'key': True}) if portal else None
-        tokens = self.fleet.token_ids(self.vendor)
+        tokens = self.fleet.vendors.token_ids(self.vendor)
         return {'portals_domain': self.domain, 'portals_user': meta('portals_user'),
                 'portals_password': meta('portals_password'),
                 'portal_id': portal['id'] if portal else None,
                 'portal_name': info['description']['name'] if info else None,
                 'portal_cik': info['key'] if info else None,
                 'portals_vendor': self.vendor,
-                'portals_vendor_token': self.fleet.get_token(self.vendor, tokens[0]) if tokens else None}
+                'portals_vendor_token': self.fleet.vendors.get_token(self.vendor, tokens[0]) if tokens else None}
 
     # ------------------------------------------------------------------ helpers
     def _rpc(self, procedure, *arguments):
@@ -179,8 +179,8 @@ class Portals(object):
     def need_domain(self, user, access):
         """Raise :class:`PortalsError` 403 unless ``user`` holds ``access`` on the domain
         (``___admin`` and the stronger accesses of
-        :data:`~pyonep.emulator.portals_users.DOMAIN_IMPLIES` count)."""
-        from pyonep.emulator.portals_users import DOMAIN_IMPLIES
+        :data:`~pyonep.emulator.portals.users.DOMAIN_IMPLIES` count)."""
+        from pyonep.emulator.portals.users import DOMAIN_IMPLIES
         held = self.users.accesses(user, 'Domain', self.domain_id)
         if '___admin' in held or access in held or any(
                 access in DOMAIN_IMPLIES.get(a, ()) for a in held):
@@ -473,15 +473,15 @@ class Portals(object):
                 raise PortalsError(400, '%s is required' % field, ['missing_' + field])
         with self.store.transaction():
             try:
-                model = self.fleet.model(self.vendor, model_name, as_vendor=vendor)
+                model = self.fleet.vendors.model(self.vendor, model_name, as_vendor=vendor)
             except FleetError:
                 raise PortalsError(400, 'model %r of vendor %r is not available in this domain'
                                    % (model_name, vendor), ['forbidden_model'])
-            if not self.fleet.sn_exists(model, sn):
+            if not self.fleet.devices.sn_exists(model, sn):
                 raise PortalsError(400, 'serial number %r is not one of model %r' % (sn, model_name),
                                    ['invalid_sn'])
             try:
-                rid = self.fleet.enable(model, sn, portal['rid'], 'portals')
+                rid = self.fleet.devices.enable(model, sn, portal['rid'], 'portals')
             except FleetError as exc:
                 raise PortalsError(400, 'serial number %r is not available: %s' % (sn, exc.message),
                                    ['unavailable_sn'])

@@ -7,11 +7,11 @@ Routing:
 
 - ``POST /onep:v1/rpc/process`` (and its older name ``/api:v1/rpc/process``): the
   JSON-RPC endpoint (``rpc.py``);
-- any path starting with ``/provision/``: ``provision_api.handle(state, request)``;
+- any path starting with ``/provision/``: ``provision.handle(state, request)``;
 - ``/onep:v1/stack/...``, ``/timestamp``, ``/ip`` and ``/api:v1/...``:
-  ``device_api.handle(state, request)``;
-- any path starting with ``/api/portals/``: ``portals_api.handle(state, request)``;
-- ``/_emulator/...``: the control API, ``control_api.handle(state, request)`` (clock,
+  ``device.handle(state, request)``;
+- any path starting with ``/api/portals/``: ``portals.handle(state, request)``;
+- ``/_emulator/...``: the control API, ``control.handle(state, request)`` (clock,
   fault rules, reset, snapshots; never struck by a fault rule).
 
 Every other path answers 404 text. Before routing, the fault rules (``state.faults``) may
@@ -22,7 +22,7 @@ logs each struck request on the ``pyonep.emulator`` logger at INFO level.
 The ``state`` object handlers receive (:class:`State`) has these attributes:
 
 - ``store``: the :class:`~pyonep.emulator.store.Store`;
-- ``platform``: the :class:`~pyonep.emulator.models.Platform`;
+- ``platform``: the :class:`~pyonep.emulator.platform.Platform`;
 - ``fleet``: the :class:`~pyonep.emulator.fleet.Fleet` over the same store and platform;
 - ``portals``: the :class:`~pyonep.emulator.portals.Portals` domain;
 - ``config``: a :class:`Config` with ``host``, ``port``, ``root_cik``, ``vendor`` and
@@ -59,14 +59,18 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from pyonep.emulator import control_api, device_api, portals_api, provision_api, rpc
+from pyonep.emulator.http import control as control_api
+from pyonep.emulator.http import device as device_api
+from pyonep.emulator.http import portals as portals_api
+from pyonep.emulator.http import provision as provision_api
+from pyonep.emulator.http import rpc
 from pyonep.emulator.clock import Clock
 from pyonep.emulator.faults import Faults, Target
 from pyonep.emulator.fleet import Fleet
-from pyonep.emulator.models import Platform
+from pyonep.emulator.platform import Platform
 from pyonep.emulator.portals import Portals
 from pyonep.emulator.store import Store
-from pyonep.emulator.web import Request, Response, json_response, text_response
+from pyonep.emulator.http.messages import Request, Response, json_response, text_response
 
 LOG = logging.getLogger('pyonep.emulator')
 MAX_BODY = 32 * 1024 * 1024
@@ -184,8 +188,8 @@ def fault_target(request):
 
 
 def route(state, request, replace_call=None):
-    """Answer one :class:`~pyonep.emulator.web.Request` with a
-    :class:`~pyonep.emulator.web.Response` (see the module docstring for the routes).
+    """Answer one :class:`~pyonep.emulator.http.messages.Request` with a
+    :class:`~pyonep.emulator.http.messages.Response` (see the module docstring for the routes).
 
     ``replace_call`` (RPC only) is given each call object and returns the reply item that
     replaces it, or None to run it (how an ``rpc_status`` fault answers).

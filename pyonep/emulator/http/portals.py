@@ -25,9 +25,9 @@ import base64
 import binascii
 import json
 
-from pyonep.emulator.portals_data import read_options
-from pyonep.emulator.portals_users import PortalsError
-from pyonep.emulator.web import Response, json_response
+from pyonep.emulator.portals.data import read_options
+from pyonep.emulator.portals.users import PortalsError
+from pyonep.emulator.http.messages import Response, json_response
 
 PREFIX = '/api/portals/v1'
 MAX_BULK = 200
@@ -43,7 +43,7 @@ def handle(state, request):
 
 
 def error_response(error):
-    """Return the JSON Response of a :class:`~pyonep.emulator.portals_users.PortalsError`."""
+    """Return the JSON Response of a :class:`~pyonep.emulator.portals.users.PortalsError`."""
     body = {'code': error.status, 'message': error.message}
     if error.errors:
         body.update(errors=error.errors, notices=[error.message])

@@ -10,8 +10,8 @@ speaks HTTP).
   permission gives on a portal, device or data source. Adding one the user holds, or
   deleting one it does not, answers 409 and changes nothing.
 """
-from pyonep.emulator.portals import LEVELS, MANAGE, VIEW
-from pyonep.emulator.portals_users import PortalsError, parse_permissions
+from pyonep.emulator.portals.domain import LEVELS, MANAGE, VIEW
+from pyonep.emulator.portals.users import PortalsError, parse_permissions
 
 
 def account_object(user):
@@ -25,7 +25,7 @@ class Accounts(object):
     """The user-facing rules of a :class:`~pyonep.emulator.portals.Portals` domain.
 
     Argument: ``portals``. Methods taking ``caller`` (the authenticated user) raise
-    :class:`~pyonep.emulator.portals_users.PortalsError` when a rule refuses.
+    :class:`~pyonep.emulator.portals.users.PortalsError` when a rule refuses.
     """
 
     def __init__(self, portals):
@@ -89,9 +89,9 @@ class Accounts(object):
         entry = {'role': 'user', 'rid': portals.domain_rid, 'domain': portals.domain}
         if portals.is_admin(caller):
             entry.update(role='admin', name=portals.vendor)
-            tokens = portals.fleet.token_ids(portals.vendor)
+            tokens = portals.fleet.vendors.token_ids(portals.vendor)
             if tokens:
-                entry['token'] = portals.fleet.get_token(portals.vendor, tokens[0])
+                entry['token'] = portals.fleet.vendors.get_token(portals.vendor, tokens[0])
         return entry
 
     def change_permissions(self, caller, user_id, body, add):

@@ -9,8 +9,8 @@ Portals stores it; a dataport made over RPC with other meta has the unit ``""``)
 """
 import json
 
-from pyonep.emulator.portals import ADMIN, MANAGE, VIEW, level_of
-from pyonep.emulator.portals_users import PortalsError, short_text
+from pyonep.emulator.portals.domain import ADMIN, MANAGE, VIEW, level_of
+from pyonep.emulator.portals.users import PortalsError, short_text
 
 DATA_INFO = {'basic': True, 'description': True, 'shares': True, 'storage': True,
              'subscribers': True, 'tags': True}
@@ -21,7 +21,7 @@ FORMATS = ('float', 'integer', 'string')
 def read_options(fields):
     """Return RPC read options from query fields (a dict of text): ``starttime``,
     ``endtime`` and ``limit`` (integers) and ``sort`` (``asc`` or ``desc``). Raises
-    :class:`~pyonep.emulator.portals_users.PortalsError` 400 for other values."""
+    :class:`~pyonep.emulator.portals.users.PortalsError` 400 for other values."""
     options = {}
     for name in READ_OPTIONS:
         if fields.get(name) not in (None, ''):
@@ -47,7 +47,7 @@ class DataSources(object):
     """The data sources of a :class:`~pyonep.emulator.portals.Portals` domain.
 
     Argument: ``portals``. Methods taking ``caller`` check its access and raise
-    :class:`~pyonep.emulator.portals_users.PortalsError` (403, 404, 400) when a rule refuses.
+    :class:`~pyonep.emulator.portals.users.PortalsError` (403, 404, 400) when a rule refuses.
     """
 
     def __init__(self, portals):

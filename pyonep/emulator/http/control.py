@@ -34,7 +34,7 @@ import tempfile
 from pyonep.emulator import snapshots
 from pyonep.emulator.clock import MAX_TIME, move_platform
 from pyonep.emulator.faults import RuleError
-from pyonep.emulator.web import Response, json_response
+from pyonep.emulator.http.messages import Response, json_response
 
 PREFIX = '/_emulator/'
 SNAPSHOT_TYPE = 'application/vnd.sqlite3'
@@ -72,7 +72,7 @@ def _json_body(request):
 def handle(state, request):
     """Answer one control request (``request.path`` under :data:`PREFIX`) for ``state``.
 
-    Returns a :class:`~pyonep.emulator.web.Response`; never raises for bad input.
+    Returns a :class:`~pyonep.emulator.http.messages.Response`; never raises for bad input.
     """
     cik = request.header('X-Exosite-CIK')
     if not cik:
