@@ -21,7 +21,7 @@ The emulator runs as a separate process (``Emulator(subprocess=True)``) on a tem
 file database, so the client threads do not share its interpreter lock.
 
 Usage: ``python3 benchmarks/bench_emulator_rpc.py [--seconds N] [--points N]
-[--capacity-only]``.
+[--rounds N] [--capacity-only]``.
 """
 import argparse
 import http.client
@@ -220,24 +220,35 @@ def start_onep_mock():
     return int(fields['pid']), port
 
 
-def capacity(seconds):
-    """Print the capacity figures of the emulator (--db) and, when present, onep-mock."""
+def best(figures, new):
+    """Keep the best of each figure over rounds: most calls/s, least CPU per call."""
+    if figures is None:
+        return new
+    return dict((k, (max(figures[k][0], new[k][0]), min(figures[k][1], new[k][1]))) for k in new)
+
+
+def capacity(seconds, rounds):
+    """Print the capacity figures of the emulator (--db) and, when present, onep-mock: the
+    best of ``rounds`` rounds, the servers taking turns (a shared machine is noisy)."""
     results = {}
     folder = tempfile.mkdtemp(prefix='bench-capacity-')
     proc, port, cik = start_emulator(os.path.join(folder, 'bench.db'))
+    mock = start_onep_mock()
     try:
-        results['emulator --db'] = measure('emulator', proc.pid, port, cik, seconds)
+        for _ in range(rounds):
+            results['emulator --db'] = best(results.get('emulator --db'),
+                                             measure('emulator', proc.pid, port, cik, seconds))
+            if mock:
+                results['onep-mock'] = best(results.get('onep-mock'), measure(
+                    'onep-mock', mock[0], mock[1], MOCK_CIK, seconds))
     finally:
         proc.terminate()
         proc.wait()
         shutil.rmtree(folder, ignore_errors=True)
-    mock = start_onep_mock()
-    if mock:
-        try:
-            results['onep-mock'] = measure('onep-mock', mock[0], mock[1], MOCK_CIK, seconds)
-        finally:
+        if mock:
             os.kill(mock[0], 15)
-    print('server capacity: lean http.client processes, keep-alive, %.0f s per run' % seconds)
+    print('server capacity: lean http.client processes, keep-alive, %.0f s per run, best of %d'
+          % (seconds, rounds))
     print('%-14s %-28s %-28s %-16s %-16s %-16s' % (
         'server', 'write+read, 4 connections', 'write+read, 1 connection',
         'write only', 'read only', 'info only'))
@@ -260,10 +271,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seconds', type=float, default=5.0, help='length of each timed run')
     parser.add_argument('--points', type=int, default=1000000, help='points in the big dataport')
+    parser.add_argument('--rounds', type=int, default=3, help='capacity rounds (best is kept)')
     parser.add_argument('--capacity-only', action='store_true',
                         help='measure server capacity against onep-mock only')
     args = parser.parse_args()
-    capacity(args.seconds)
+    capacity(args.seconds, args.rounds)
     if args.capacity_only:
         return
 

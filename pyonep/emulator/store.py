@@ -30,7 +30,9 @@ class Store(object):
     that lives as long as the object.
 
     Attributes: ``path``, ``conn`` (the sqlite3 connection, usable from any thread while
-    ``lock`` is held) and ``lock`` (a re-entrant lock; hold it for every use of ``conn``).
+    ``lock`` is held), ``lock`` (a re-entrant lock; hold it for every use of ``conn``) and
+    ``version`` (a counter that grows whenever what the parts cache may be stale: see
+    :meth:`changed`).
 
     Raises ``sqlite3.Error`` when the file cannot be opened or is not a database.
     """
@@ -40,6 +42,8 @@ class Store(object):
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._depth = 0
+        self.version = 0
+        self._watched = ()
         if path != ':memory:':
             self.conn.execute('PRAGMA journal_mode=WAL')
             self.conn.execute('PRAGMA synchronous=NORMAL')
@@ -62,6 +66,7 @@ class Store(object):
                 yield self.conn
             except BaseException:
                 self._depth = depth
+                self.version += 1  # what was read or cached inside may be undone
                 if depth:
                     self.conn.execute('ROLLBACK TO sp%d' % depth)
                     self.conn.execute('RELEASE sp%d' % depth)
@@ -70,6 +75,31 @@ class Store(object):
                 raise
             self._depth = depth
             self.conn.execute('RELEASE sp%d' % depth if depth else 'COMMIT')
+
+    def changed(self):
+        """Say that cached facts may be stale: every cache kept over this store (keyed on
+        ``version``) starts afresh. The store calls it on every change to a watched table
+        (see :meth:`watch`), on every rollback and on :meth:`replace_with`."""
+        self.version += 1
+
+    def watch(self, *tables):
+        """Count every change to a row of ``tables`` in ``version`` (whatever SQL makes it,
+        on this connection), for caches of what those tables hold.
+
+        Uses temporary triggers (they live in the connection, never in the file). Raises
+        ``sqlite3.Error`` for an unknown table.
+        """
+        with self.lock:
+            self._watched = tuple(sorted(set(self._watched + tables)))
+            self._create_watch_triggers()
+
+    def _create_watch_triggers(self):
+        self.conn.create_function('pyonep_store_changed', 0, self.changed)
+        for table in self._watched:
+            for event in ('INSERT', 'UPDATE', 'DELETE'):
+                self.conn.execute(
+                    'CREATE TEMP TRIGGER IF NOT EXISTS watch_%s_%s AFTER %s ON main.%s '
+                    'BEGIN SELECT pyonep_store_changed(); END' % (table, event.lower(), event, table))
 
     def execute(self, sql, params=()):
         """Run one SQL statement under ``lock`` and return all its rows as a list."""
@@ -135,7 +165,11 @@ class Store(object):
         contents are then unchanged).
         """
         with self.lock, other.lock:
-            other.conn.backup(self.conn)
+            try:
+                other.conn.backup(self.conn)
+            finally:
+                self.version += 1
+                self._create_watch_triggers()
 
     def close(self):
         """Close the connection. Committed data stays in the file."""

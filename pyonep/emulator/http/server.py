@@ -57,6 +57,8 @@ import re
 import socket
 import sys
 import threading
+import http.client
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from pyonep.emulator.http import control as control_api
@@ -70,7 +72,8 @@ from pyonep.emulator.fleet import Fleet
 from pyonep.emulator.platform import Platform
 from pyonep.emulator.portals import Portals
 from pyonep.emulator.store import Store
-from pyonep.emulator.http.messages import Request, Response, json_response, text_response
+from pyonep.emulator.http.messages import (
+    Request, Response, json_response, read_headers, text_response)
 
 LOG = logging.getLogger('pyonep.emulator')
 MAX_BODY = 32 * 1024 * 1024
@@ -222,8 +225,8 @@ class Handler(BaseHTTPRequestHandler):
     def setup(self):
         """Prepare a new connection: no request served yet, replies sent without delay."""
         BaseHTTPRequestHandler.setup(self)
-        # headers and body go out as two writes: without this, Nagle's algorithm and the
-        # client's delayed ACK hold every reply back by about 40 ms
+        # a reply is one write, but a refusal or a held-back answer may be more: without
+        # this, Nagle's algorithm and the client's delayed ACK could delay them by 40 ms
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.requests_served = 0
 
@@ -233,7 +236,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):
         """Log each request at DEBUG level on the ``pyonep.emulator`` logger."""
-        LOG.debug('%s - %s', self.address_string(), format % args)
+        if LOG.isEnabledFor(logging.DEBUG):
+            LOG.debug('%s - %s', self.address_string(), format % args)
 
     def parse_request(self):
         """Parse the request line and headers (the standard library's parser, plus the
@@ -254,10 +258,36 @@ class Handler(BaseHTTPRequestHandler):
             return self._refuse(400, 'Bad request line: send METHOD target HTTP/1.1')
         if version.group(1) != '1':
             return self._refuse(505, 'HTTP version not supported: use HTTP/1.1')
-        if not BaseHTTPRequestHandler.parse_request(self):
+        if not self._parse_head(words):
             return False
         status, message = self._framing_error()
         return self._refuse(status, message) if status else True
+
+    def _parse_head(self, words):
+        """Take the checked request line ``words`` and read the headers (as the standard
+        library's ``parse_request`` does, with :func:`read_headers` instead of the ``email``
+        package). Returns False when refused (the answer is sent)."""
+        self.command, self.path, self.request_version = words
+        self.close_connection = self.request_version < 'HTTP/1.1'
+        if self.path.startswith('//'):  # never read as a scheme-relative URL (gh-87389)
+            self.path = '/' + self.path.lstrip('/')
+        try:
+            self.headers = read_headers(self.rfile)
+        except http.client.LineTooLong as err:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, 'Line too long', str(err))
+            return False
+        except http.client.HTTPException as err:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, 'Too many headers', str(err))
+            return False
+        connection = self.headers.get('Connection', '').lower()
+        if connection == 'close':
+            self.close_connection = True
+        elif connection == 'keep-alive':
+            self.close_connection = False
+        if (self.headers.get('Expect', '').lower() == '100-continue'
+                and self.request_version >= 'HTTP/1.1'):
+            return self.handle_expect_100()
+        return True
 
     def _framing_error(self):
         """Return (status, message) when the request's body length is ambiguous, else
@@ -357,9 +387,12 @@ class Handler(BaseHTTPRequestHandler):
         for name, value in response.headers:
             self.send_header(name, value)
         self.send_header('Connection', 'close' if self.close_connection else 'keep-alive')
-        self.end_headers()
+        # the header section and the body leave in one write (one send on the socket)
+        self._headers_buffer.append(b'\r\n')
         if self.command != 'HEAD':
-            self.wfile.write(response.body)
+            self._headers_buffer.append(response.body)
+        data, self._headers_buffer = b''.join(self._headers_buffer), []
+        self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
 

@@ -34,12 +34,12 @@ class Platform(object):
     def __init__(self, store, clock=None, root_cik=None):
         self.store = store
         self.clock = clock or time.time
+        store.ensure_schema(SCHEMA)
         self.tree = Tree(store, self.clock)
         self.access = Access(self.tree)
         self.series = Series(store, self.clock)
         self.flow = Flow(self.tree, self.series)
         self.tree.on_new_datarule = self.flow.arm_rule
-        store.ensure_schema(SCHEMA)
         with store.transaction():
             root = store.get_meta('root_rid')
             if root is None:

@@ -27,6 +27,11 @@ class Flow(object):
         self.closed = False
         self._changed = threading.Condition(threading.Lock())
         self._generation = 0
+        # No armed timer is due before this time (a lower bound; -inf: unknown). Trusted
+        # while store.version stays what it was when the bound was learned: a rollback or a
+        # restored snapshot may bring back earlier deadlines.
+        self._no_timer_before = float('-inf')
+        self._bound_version = None
 
     # ------------------------------------------------------------ receiving
     def receive(self, row, value, ts, depth=0):
@@ -145,6 +150,8 @@ class Flow(object):
         self.store.conn.execute('INSERT OR REPLACE INTO rulestate (res, state, deadline) VALUES (?, ?, ?)',
                                 (row['id'], dumps({'counter': state.get('counter', 0)}),
                                  state.get('deadline')))
+        if state.get('deadline') is not None:
+            self._no_timer_before = min(self._no_timer_before, state['deadline'])
 
     def arm_rule(self, row):
         """Arm the timer of a new (or changed) ``timeout`` datarule."""
@@ -179,6 +186,8 @@ class Flow(object):
         """Fire the timers that are due (inside a transaction) and return True when any
         output something. A rule that fails is logged and its timer disabled; the others go on."""
         now = self.clock()
+        if self._bound_version == self.store.version and now < self._no_timer_before:
+            return False  # no timer is due: skip the query
         changed = False
         for res, in self.store.conn.execute(
                 'SELECT res FROM rulestate WHERE deadline IS NOT NULL AND deadline <= ? '
@@ -190,6 +199,10 @@ class Flow(object):
                 LOG.warning('datarule %s: its timer failed and is disabled', self.tree.rid_of_id(res),
                             exc_info=True)
                 self.store.conn.execute('UPDATE rulestate SET deadline=NULL WHERE res=?', (res,))
+        earliest = self.store.conn.execute(
+            'SELECT MIN(deadline) FROM rulestate WHERE deadline IS NOT NULL').fetchone()[0]
+        self._no_timer_before = float('inf') if earliest is None else earliest
+        self._bound_version = self.store.version
         return changed
 
     def _fire_timer(self, res, now):

@@ -5,6 +5,11 @@ the operations that reshape the tree (copy, move, drop). No HTTP, no access chec
 A resource is a row of table ``resources``; :meth:`Tree.row` returns it as a dict with keys
 ``id`` (the internal integer id points are stored under), ``rid``, ``type``, ``owner``,
 ``cik``, ``status``, ``description`` (decoded), ``created``, ``modified`` and ``subscribe``.
+
+Lookups are cached (rows, CIKs, aliases, ancestors, subscribers), so a call that runs
+often costs few SQL statements. The cache is kept while ``store.version`` stays the same:
+the store counts every change to ``resources`` and ``aliases`` (whatever SQL makes it),
+every rollback, and a snapshot replacing its contents.
 """
 import json
 
@@ -30,6 +35,22 @@ class Tree(object):
         self.store = store
         self.clock = clock
         self.on_new_datarule = lambda row: None
+        self._cache = {}
+        self._cache_version = None
+        store.watch('resources', 'aliases')
+
+    def _cached(self, key, compute):
+        """Return the cached answer for ``key``, computing it with ``compute()`` when the
+        cache does not hold it (under ``store.lock``, so no stale answer is ever kept)."""
+        with self.store.lock:
+            if self._cache_version != self.store.version:
+                self._cache.clear()
+                self._cache_version = self.store.version
+            try:
+                return self._cache[key]
+            except KeyError:
+                value = self._cache[key] = compute()
+                return value
 
     def now(self):
         """Return the current time as whole Unix seconds."""
@@ -40,10 +61,10 @@ class Tree(object):
         """Return resource ``rid`` as a dict (see the module docstring), or None."""
         if not isinstance(rid, str):
             return None
-        rows = self.store.execute(ROW_SQL, (rid,))
-        if not rows:
+        raw = self._cached(('row', rid), lambda: (self.store.execute(ROW_SQL, (rid,)) or [None])[0])
+        if raw is None:
             return None
-        row = dict(zip(ROW_KEYS, rows[0]))
+        row = dict(zip(ROW_KEYS, raw))
         row['description'] = json.loads(row['description'])
         return row
 
@@ -58,7 +79,8 @@ class Tree(object):
 
     def ancestors(self, rid):
         """Return ``rid`` and the RIDs of its owners up to the top of its tree."""
-        return [r for (r,) in self.store.execute(ANCESTORS_SQL, (rid,))]
+        return list(self._cached(('up', rid), lambda: tuple(
+            r for (r,) in self.store.execute(ANCESTORS_SQL, (rid,)))))
 
     def is_below(self, ancestor_rid, rid):
         """Tell whether ``rid`` is ``ancestor_rid`` or in its subtree (None matches nothing;
@@ -67,15 +89,15 @@ class Tree(object):
 
     def subscribers(self, rid):
         """Return ``[(rid, type), ...]`` of the resources subscribed to ``rid``, oldest first."""
-        return [tuple(r) for r in self.store.execute(
-            'SELECT rid, type FROM resources WHERE subscribe=? ORDER BY id', (rid,))]
+        return list(self._cached(('subscribers', rid), lambda: tuple(tuple(r) for r in self.store.execute(
+            'SELECT rid, type FROM resources WHERE subscribe=? ORDER BY id', (rid,)))))
 
     def rid_for_cik(self, cik):
         """Return the RID of the activated client whose CIK is ``cik``, else None."""
         if not isinstance(cik, str):
             return None
-        rows = self.store.execute(
-            "SELECT rid FROM resources WHERE cik=? AND type='client' AND status='activated'", (cik,))
+        rows = self._cached(('cik', cik), lambda: self.store.execute(
+            "SELECT rid FROM resources WHERE cik=? AND type='client' AND status='activated'", (cik,)))
         return rows[0][0] if rows else None
 
     def client_by_cik(self, cik):
@@ -129,8 +151,8 @@ class Tree(object):
         itself for ''); raise CallError('invalid') for an unmapped alias."""
         if alias == '':
             return client_rid
-        rows = self.store.execute('SELECT rid FROM aliases WHERE client=? AND alias=?',
-                                  (client_rid, alias))
+        rows = self._cached(('alias', client_rid, alias), lambda: self.store.execute(
+            'SELECT rid FROM aliases WHERE client=? AND alias=?', (client_rid, alias)))
         if not rows:
             raise CallError('invalid', 'no such alias')
         return rows[0][0]
