@@ -73,7 +73,7 @@ from pyonep.emulator.platform import Platform
 from pyonep.emulator.portals import Portals
 from pyonep.emulator.store import Store
 from pyonep.emulator.http.messages import (
-    Request, Response, json_response, read_headers, text_response)
+    Headers, Request, Response, json_response, read_headers, text_response)
 
 LOG = logging.getLogger('pyonep.emulator')
 MAX_BODY = 32 * 1024 * 1024
@@ -293,8 +293,10 @@ class Handler(BaseHTTPRequestHandler):
         """Return (status, message) when the request's body length is ambiguous, else
         (None, None); on success ``self.body_length`` holds the length."""
         headers = self.headers
-        if headers.defects or any(c in name for name in headers.keys() for c in ' \t') or any(
-                '\n' in value for value in headers.values()):
+        # plain headers (messages.Headers) passed these checks line by line when read
+        if not isinstance(headers, Headers) and (headers.defects or any(
+                c in name for name in headers.keys() for c in ' \t') or any(
+                '\n' in value for value in headers.values())):
             return 400, 'Malformed header section'
         if 'Transfer-Encoding' in headers:
             if [v.strip().lower() for v in headers.get_all('Transfer-Encoding')] == ['chunked']:

@@ -70,10 +70,10 @@ class Access(object):
         for rid in (caller.rid, caller.via):
             if rid is None:
                 continue
-            row = self.tree.row(rid)
-            if row is None or row['status'] != 'activated':
+            standing = self.tree.client_standing(rid)
+            if standing is None or standing[0] != 'activated':
                 raise AuthError('calling client is gone')
-            if row['description'].get('locked'):
+            if standing[1]:
                 raise CallError('locked')
 
     # ------------------------------------------------------------ reach

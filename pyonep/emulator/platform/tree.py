@@ -68,6 +68,14 @@ class Tree(object):
         row['description'] = json.loads(row['description'])
         return row
 
+    def client_standing(self, rid):
+        """Return ``(status, locked)`` of resource ``rid`` (what every call checks of its
+        caller), or None when there is no such resource."""
+        def compute():
+            row = self.row(rid)
+            return None if row is None else (row['status'], bool(row['description'].get('locked')))
+        return self._cached(('standing', rid), compute) if isinstance(rid, str) else None
+
     def rid_of_id(self, res):
         """Return the RID of the resource whose internal id is ``res``, or None."""
         rows = self.store.execute('SELECT rid FROM resources WHERE id=?', (res,))
