@@ -148,7 +148,8 @@ class Emulator(object):
     domain: ``portals_domain`` (its name), ``portals_user`` and ``portals_password`` (a
     domain admin), ``portal_id``, ``portal_name`` and ``portal_cik`` (that user's first
     portal), ``portals_vendor`` and ``portals_vendor_token`` (the domain's vendor, for
-    the models its devices come from), and ``portals_url``.
+    the models its devices come from), and ``portals_url``. ``inspector_url``: the web
+    inspector's page, to open in a browser on this machine (see docs/emulator.md).
 
     Use it as a context manager, or call :meth:`start` and :meth:`stop`. :meth:`onep`,
     :meth:`provision` and :meth:`portals` return pyonep's clients pointed at it.
@@ -172,6 +173,7 @@ class Emulator(object):
         self.portals_password = portals_password
         self.portal_id = self.portal_name = self.portal_cik = None
         self.portals_vendor = self.portals_vendor_token = None
+        self.inspector_url = None
         self.subprocess = subprocess
         self.clock = clock
         self.platform = None
@@ -222,6 +224,7 @@ class Emulator(object):
     def _adopt(self, config):
         for key in ('host', 'port', 'root_cik', 'vendor', 'vendor_token') + PORTALS_KEYS:
             setattr(self, key, config[key])
+        self.inspector_url = config.get('inspector')
 
     def _start_process(self):
         command = _child_command(find_python(), 'pyonep.emulator',

@@ -10,7 +10,9 @@ Routing:
 - any path starting with ``/provision/``: ``provision_api.handle(state, request)``;
 - ``/onep:v1/stack/...``, ``/timestamp``, ``/ip`` and ``/api:v1/...``:
   ``device_api.handle(state, request)``;
-- any path starting with ``/api/portals/``: ``portals_api.handle(state, request)``.
+- any path starting with ``/api/portals/``: ``portals_api.handle(state, request)``;
+- ``/`` (a page linking to the inspector) and paths under ``/_inspector``: the read-only
+  web inspector, ``inspector_api.handle(state, request)``.
 
 Every other path answers 404 text.
 
@@ -20,6 +22,8 @@ The ``state`` object handlers receive (:class:`State`) has these attributes:
 - ``platform``: the :class:`~pyonep.emulator.models.Platform`;
 - ``fleet``: the :class:`~pyonep.emulator.fleet.Fleet` over the same store and platform;
 - ``portals``: the :class:`~pyonep.emulator.portals.Portals` domain;
+- ``calls``: the :class:`~pyonep.emulator.calllog.CallLog` of the requests served (every
+  routed request is recorded, after routing, by :class:`Handler`);
 - ``config``: a :class:`Config` with ``host``, ``port``, ``root_cik``, ``vendor`` and
   ``vendor_token`` (``port`` is the real one once the server is bound), and ``portals``
   (the domain's startup keys).
@@ -43,7 +47,8 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from pyonep.emulator import device_api, portals_api, provision_api, rpc
+from pyonep.emulator import device_api, inspector_api, portals_api, provision_api, rpc
+from pyonep.emulator.calllog import CallLog
 from pyonep.emulator.fleet import Fleet
 from pyonep.emulator.models import Platform
 from pyonep.emulator.portals import Portals
@@ -78,18 +83,20 @@ class Config(object):
 
     def as_dict(self):
         """Return the settings as one dict (the JSON line the CLI prints): the five
-        above and the Portals keys."""
+        above, the Portals keys and ``inspector`` (the web inspector's URL)."""
         settings = dict(self.portals)
         settings.update(host=self.host, port=self.port, root_cik=self.root_cik,
-                        vendor=self.vendor, vendor_token=self.vendor_token)
+                        vendor=self.vendor, vendor_token=self.vendor_token,
+                        inspector=inspector_api.inspector_url(self.host, self.port))
         return settings
 
 
 class State(object):
-    """What every handler gets: ``store``, ``platform``, ``fleet``, ``portals`` and
-    ``config``."""
+    """What every handler gets: ``store``, ``platform``, ``fleet``, ``portals``,
+    ``config`` and ``calls`` (a new, empty call log)."""
 
     def __init__(self, store, platform, fleet, config, portals=None):
+        self.calls = CallLog()
         self.store = store
         self.platform = platform
         self.fleet = fleet
@@ -145,6 +152,8 @@ def route(state, request):
         return device_api.handle(state, request)
     if path.startswith(PORTALS_PREFIX):
         return portals_api.handle(state, request)
+    if path == '/' or path.startswith(inspector_api.PREFIX):
+        return inspector_api.handle(state, request)
     return text_response(404, 'Not Found')
 
 
@@ -200,6 +209,7 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:
             LOG.exception('internal error answering %s %s', self.command, self.path)
             response = json_response({'error': rpc.error_object(500, 'Internal error')}, status=500)
+        self.server.state.calls.record(request, response)
         self._send(response)
 
     def _drain(self, length):
