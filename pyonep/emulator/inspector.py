@@ -117,7 +117,8 @@ class Inspector(object):
 
     def _nodes(self, rows):
         """Return the tree entries of resource ``rows`` (dicts): name, aliases, format,
-        status, child counts (clients) and latest point (data resources)."""
+        status, owner and its name, child counts and role (clients) and latest point (data
+        resources)."""
         rids = [row['rid'] for row in rows]
         aliases = {}
         if rids:
@@ -132,11 +133,13 @@ class Inspector(object):
                     'GROUP BY owner, type' % marks(clients), *clients):
                 counts.setdefault(owner, {})[rtype] = count
         roles = self._roles(clients)
+        owners = self._brief([row['owner'] for row in rows])
         nodes = []
         for row in rows:
             desc = row['description']
             node = {'rid': row['rid'], 'type': row['type'], 'name': desc.get('name', ''),
                     'owner': row['owner'],
+                    'owner_name': owners[row['owner']]['name'] if row['owner'] in owners else None,
                     'aliases': [dict(a, own=a['client'] == row['owner']) for a in aliases.get(row['rid'], [])],
                     'status': basic_status(row['type'], row['status'], desc),
                     'created': row['created'], 'modified': row['modified'],

@@ -415,8 +415,10 @@
       return api('dataports', {text: dataState.text, limit: 200}).then(function (page) {
         list.textContent = '';
         add(list, h('ul', {'class': 'plain'}, page.items.map(function (n) {
-          return h('li', {}, h('a', {href: '#/data/' + n.rid, 'class': 'node' + (n.rid === rid ? ' selected' : '')},
+          return h('li', {}, h('a', {href: '#/data/' + n.rid, 'class': 'node' + (n.rid === rid ? ' selected' : ''),
+                                     title: n.rid},
                                h('span', {'class': 'type type-' + n.type}, n.type), ' ',
+                               n.owner_name ? h('span', {'class': 'muted'}, n.owner_name + ' / ') : null,
                                n.name || short(n.rid), ' ', aliases(n.aliases), ' ',
                                n.latest ? h('span', {'class': 'latest'}, value(n.latest[1])) : null));
         })));
