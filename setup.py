@@ -25,7 +25,7 @@ setup(
     author='pyonep contributors',
     license='BSD-3-Clause',
     packages=find_packages(exclude=['tests', 'tests.*', 'benchmarks', 'examples', 'docs']),
-    # the emulator's web inspector: its page, script and style sheet
+    # the emulator's web inspector: its page, scripts and style sheet
     package_data={'pyonep.emulator': ['inspector_static/*.html', 'inspector_static/*.js',
                                       'inspector_static/*.css']},
     install_requires=['requests', 'six'],

@@ -34,12 +34,12 @@ def test_setup_finds_the_portals_package():
 
 
 def test_the_inspector_files_are_package_data():
-    """`pip install .` ships the emulator inspector's page, script and style sheet: every
+    """`pip install .` ships the emulator inspector's page, scripts and style sheet: every
     file of its folder matches a package_data pattern, and the sdist takes them too."""
     import fnmatch
     patterns = re.findall(r"'(inspector_static/[^']+)'", read('setup.py'))
     names = os.listdir(os.path.join(ROOT, 'pyonep', 'emulator', 'inspector_static'))
-    assert patterns and sorted(names) == ['app.js', 'index.html', 'style.css']
+    assert patterns and sorted(names) == ['app.js', 'index.html', 'kit.js', 'style.css']
     for name in names:
         assert any(fnmatch.fnmatch('inspector_static/' + name, p) for p in patterns), name
     assert 'recursive-include pyonep/emulator/inspector_static *.html *.js *.css' in read('MANIFEST.in')

@@ -81,6 +81,11 @@ class Inspector(object):
         rows = self._rows('SELECT ts, value FROM points WHERE res=? ORDER BY ts, id LIMIT 1', res)
         return list(rows[0]) if rows else None
 
+    def _rule_state(self, res):
+        """Return a datarule's ``{"counter", "deadline"}`` (None before its first input)."""
+        state = self._rows('SELECT state, deadline FROM rulestate WHERE res=?', res)
+        return dict(json.loads(state[0][0]), deadline=state[0][1]) if state else None
+
     def _brief(self, rids):
         """Return ``{rid: {"rid", "type", "name"}}`` for the resources among ``rids`` that exist."""
         rids = [r for r in set(rids) if r]
@@ -140,7 +145,8 @@ class Inspector(object):
             node = {'rid': row['rid'], 'type': row['type'], 'name': desc.get('name', ''),
                     'owner': row['owner'],
                     'owner_name': owners[row['owner']]['name'] if row['owner'] in owners else None,
-                    'aliases': [dict(a, own=a['client'] == row['owner']) for a in aliases.get(row['rid'], [])],
+                    'aliases': [dict(a, own=a['client'] == row['owner'])
+                                for a in aliases.get(row['rid'], [])],
                     'status': basic_status(row['type'], row['status'], desc),
                     'created': row['created'], 'modified': row['modified'],
                     'subscribe': row['subscribe']}
@@ -262,8 +268,7 @@ class Inspector(object):
                                    'SELECT rid, type, description FROM resources WHERE '
                                    'subscribe=? ORDER BY id LIMIT 100', rid)]
         if row['type'] == 'datarule':
-            state = self._rows('SELECT state, deadline FROM rulestate WHERE res=?', row['id'])
-            node['rule_state'] = dict(json.loads(state[0][0]), deadline=state[0][1]) if state else None
+            node['rule_state'] = self._rule_state(row['id'])
         if row['type'] == 'dispatch':
             records = self.records(rid, 0, 20)
             node['records'], node['records_total'] = records['records'], records['total']
@@ -402,8 +407,7 @@ class Inspector(object):
             item['source'] = sources.get(row['subscribe'])
             item['subscribers'] = subscribers.get(row['rid'], [])
             if rtype == 'datarule':
-                state = self._rows('SELECT state, deadline FROM rulestate WHERE res=?', row['id'])
-                item['rule_state'] = dict(json.loads(state[0][0]), deadline=state[0][1]) if state else None
+                item['rule_state'] = self._rule_state(row['id'])
             if rtype == 'dispatch':
                 records = self.records(row['rid'], 0, 5)
                 item['records'], item['records_total'] = records['records'], records['total']

@@ -4,7 +4,7 @@ Routes (all ``GET`` or ``HEAD``; anything else answers 405):
 
 - ``/``: a small page saying what the emulator serves, with a link to the inspector;
 - ``/_inspector`` redirects to ``/_inspector/``, the page (``inspector_static/index.html``);
-- ``/_inspector/static/<file>``: its script and style sheet, shipped in the package;
+- ``/_inspector/static/<file>``: its scripts and style sheet, shipped in the package;
 - ``/_inspector/api/<view>``: JSON (see :data:`ENDPOINTS` for the views and the query
   parameters each takes; :mod:`pyonep.emulator.inspector` and
   :mod:`pyonep.emulator.inspector_fleet` gather the answers).

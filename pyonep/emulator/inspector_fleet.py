@@ -196,6 +196,7 @@ class FleetView(object):
             'offset': offset, 'limit': limit,
             'users': users, 'users_total': self._rows('SELECT COUNT(*) FROM portals_users')[0][0],
             'portals': portal_list,
-            'portals_total': self._rows('SELECT COUNT(*) FROM portals_portals')[0][0],
+            'portals_total': self._rows('SELECT COUNT(*) FROM portals_portals p JOIN resources r '
+                                        'ON r.rid = p.rid')[0][0],
             'devices': devices,
             'devices_total': self._rows('SELECT COUNT(*) ' + device_sql)[0][0]}

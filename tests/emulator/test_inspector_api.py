@@ -54,10 +54,11 @@ def test_inspector_url_and_its_page(emu):
     page = requests.get(emu.inspector_url)
     assert page.status_code == 200 and 'static/app.js' in page.text and 'Loopback only' in page.text
     assert "script-src 'self'" in page.headers['Content-Security-Policy']
-    script = requests.get(emu.inspector_url + 'static/app.js')
-    assert script.status_code == 200 and script.headers['Content-Type'].startswith('text/javascript')
-    assert 'textContent' in script.text and 'http' not in script.text.replace(
-        'http://www.w3.org/2000/svg', '')  # nothing fetched from elsewhere
+    for name in ('app.js', 'kit.js'):
+        script = requests.get(emu.inspector_url + 'static/' + name)
+        assert script.status_code == 200 and script.headers['Content-Type'].startswith('text/javascript')
+        assert 'innerHTML' not in script.text and 'http' not in script.text.replace(
+            'http://www.w3.org/2000/svg', '')  # values go in as text; nothing from elsewhere
     style = requests.get(emu.inspector_url + 'static/style.css')
     assert style.status_code == 200 and style.headers['Content-Type'].startswith('text/css')
     for name in ('static/nothing.js', 'static/..%2Fserver.py', 'static/%2e%2e/inspector.py',
