@@ -387,9 +387,10 @@ def test_fleet_models_serial_numbers_and_content(emu, onep, cik):
 
 
 def test_portals_domain_users_portals_devices(emu, onep, cik):
+    # the template is the root's, shared with the domain's vendor by its share code
     template = ok(onep.create(cik, 'client', {'name': 'tmpl'}))
-    provision = emu.provision(manage_by_cik=False)
-    assert provision.model_create(emu.portals_vendor_token, 'meter', template).isok
+    provision = emu.provision(manage_by_cik=False, manage_by_sharecode=True)
+    assert provision.model_create(emu.portals_vendor_token, 'meter', ok(onep.share(cik, template))).isok
     assert provision.serialnumber_add(emu.portals_vendor_token, 'meter', 'M-1').isok
     device = emu.portals().add_device('meter', 'M-1')
     portals = view(emu, 'portals')

@@ -191,8 +191,9 @@ def test_the_inspector_fleet_and_portals_views(live_emu, browser):
     emu = live_emu
     onep = emu.onep()
     template = ok(onep.create(emu.root_cik, 'client', {'name': 'meter template'}))
-    provision = emu.provision(manage_by_cik=False)
-    assert provision.model_create(emu.portals_vendor_token, 'meter', template).isok
+    code = ok(onep.share(emu.root_cik, template))  # the root's template, shared with the domain
+    provision = emu.provision(manage_by_cik=False, manage_by_sharecode=True)
+    assert provision.model_create(emu.portals_vendor_token, 'meter', code).isok
     assert provision.serialnumber_add(emu.portals_vendor_token, 'meter', 'M-1').isok
     assert provision.serialnumber_add(emu.portals_vendor_token, 'meter', 'M-2').isok
     assert provision.content_create(emu.portals_vendor_token, 'meter', 'firmware', 'v1').isok
