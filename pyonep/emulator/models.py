@@ -108,6 +108,9 @@ MAX_WAIT_MS = 300000
 MAX_DEPTH = 16
 MIN_TIMER_PERIOD = 1  # seconds: a datarule timeout is 0 or at least this
 MAX_TIMER_CATCHUP = 1000  # a timer that missed more periods fires only for the latest ones
+# read's givenwindow selection looks each window up by index when there are at most this
+# many windows (one query each), else runs one query over every point of the range
+MAX_WINDOW_PROBES = 4096
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -197,6 +200,25 @@ def _timer_period_ok(period):
     """Tell whether ``period`` is a usable datarule timeout: 0, or at least
     MIN_TIMER_PERIOD seconds (and within 64 bits)."""
     return is_number(period) and (period == 0 or MIN_TIMER_PERIOD <= period < INT64)
+
+
+def basic_status(rtype, client_status, description):
+    """Return the ``basic.status`` that ``info`` shows for a resource, or None for the
+    types that have none (dataports, datarules without a script).
+
+    Arguments: ``rtype`` (the resource type), ``client_status`` (a client's stored status:
+    'activated', 'notactivated' or 'expired'; ignored for other types) and ``description``
+    (the resource's description dict). A client shows its status, or 'locked' when its
+    description says so; a dispatch 'activated' or 'locked'; a script datarule 'running'
+    (exoline's ``script --follow`` reads it; scripts never run here, so they stay so).
+    """
+    if rtype == 'client':
+        return 'locked' if description.get('locked') else client_status
+    if rtype == 'dispatch':
+        return 'locked' if description.get('locked') else 'activated'
+    if 'script' in description.get('rule', {}):
+        return 'running'
+    return None
 
 
 def _dumps(value):
@@ -1134,6 +1156,8 @@ class Platform(object):
             # ``limit`` equal windows over start..end; each gives its earliest point,
             # whatever the sort (the platform's answer, seen by exoline's read_selection test)
             width = max(end - start + 1, 1)
+            if min(limit, width) <= MAX_WINDOW_PROBES:
+                return self._window_probes(res, start, end, limit, width, order)
             rows = conn.execute(
                 'SELECT ts, value FROM (SELECT ts, value, id, ROW_NUMBER() OVER (PARTITION BY '
                 '((ts - ?) * ?) / ? ORDER BY ts, id) AS n FROM points WHERE res=? AND ts>=? AND '
@@ -1148,6 +1172,23 @@ class Platform(object):
             return [list(rows[0])]
         step = (len(rows) - 1) / float(limit - 1)
         return [list(rows[int(round(i * step))]) for i in range(limit)]
+
+    def _window_probes(self, res, start, end, limit, width, order):
+        """The givenwindow selection by one indexed look-up per window (what the window
+        query below gives, without reading every point of the range): window ``n`` holds
+        the timestamps ``ts`` with ``(ts - start) * limit // width == n``."""
+        found = []
+        for n in range(limit):
+            low = start + (n * width + limit - 1) // limit
+            high = min(start + ((n + 1) * width + limit - 1) // limit, end + 1)
+            if low >= high:
+                continue
+            row = self.store.conn.execute(
+                'SELECT ts, value FROM points WHERE res=? AND ts>=? AND ts<? ORDER BY ts, id '
+                'LIMIT 1', (res, low, high)).fetchone()
+            if row is not None:
+                found.append(list(row))
+        return found if order == 'ASC' else found[::-1]
 
     def proc_write(self, caller, args):
         """write [<ResourceID>, value, {options}]: store ``value`` at the current second.
@@ -1399,15 +1440,11 @@ class Platform(object):
                 basic = {'created': row['created'], 'modified': row['modified'], 'type': row['type'],
                          'subscribers': self._count('SELECT COUNT(*) FROM resources WHERE subscribe=?',
                                                     row['rid'])}
-                if is_client:
-                    basic['status'] = 'locked' if row['description'].get('locked') else row['status']
-                elif row['type'] == 'dispatch':
-                    basic['status'] = 'locked' if row['description'].get('locked') else 'activated'
-                elif 'script' in row['description'].get('rule', {}):
-                    # a script's run state: exoline's script --follow reads basic.status, and
-                    # exoline's diff knows basic.activity. Scripts never run here, so a script
-                    # stays 'running' from its last upload on.
-                    basic['status'] = 'running'
+                status = basic_status(row['type'], row['status'], row['description'])
+                if status is not None:
+                    basic['status'] = status
+                if status == 'running':
+                    # exoline's diff knows basic.activity: a script runs from its last upload on
                     basic['activity'] = [[row['modified'], ['running']]]
                 result['basic'] = basic
             elif key == 'description':

@@ -4,6 +4,7 @@ Handlers (the RPC endpoint, the provisioning endpoints, the device API) take a
 :class:`Request` and return a :class:`Response`; only ``server.py`` touches sockets.
 """
 import json
+import time
 from urllib.parse import parse_qsl, unquote
 
 
@@ -13,7 +14,9 @@ class Request(object):
     Attributes: ``method`` ('GET', 'POST', ...), ``path`` (percent-decoded, without the
     query), ``raw_path`` (as sent), ``query`` (the raw query string), ``headers`` (a
     case-insensitive mapping), ``body`` (bytes), ``server_address`` ((host, port) the
-    server listens on) and ``client_address``.
+    server listens on), ``client_address``, ``received`` (Unix time the request was
+    read, for the call log's durations) and ``fault`` (None, or the description of the
+    fault rule that struck it, for the call log).
     """
 
     def __init__(self, method, raw_path, headers, body, server_address=None, client_address=None):
@@ -26,6 +29,8 @@ class Request(object):
         self.body = body
         self.server_address = server_address
         self.client_address = client_address
+        self.received = time.time()
+        self.fault = None
 
     def header(self, name, default=None):
         """Return the value of header ``name`` (any case), or ``default``."""
