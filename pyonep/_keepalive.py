@@ -30,9 +30,6 @@ from requests.utils import get_encoding_from_headers
 from urllib3 import exceptions as uexc
 from urllib3.util import Timeout
 
-# requests' own default: enough connections for 10 threads sending at the same time.
-DEFAULT_POOLSIZE = 10
-
 # Templates kept per pool; past this many (e.g. a path per serial number) they start over.
 _MAX_TEMPLATES = 64
 

@@ -13,9 +13,13 @@ import requests
 from requests.utils import get_netrc_auth, requote_uri
 
 from pyonep._compat import PY2, text_type
-from pyonep._keepalive import DEFAULT_POOLSIZE, HostPool
+from pyonep._keepalive import HostPool
 
 _DEFAULT_LOG = logging.getLogger('pyonep.onephttp')
+
+#: The default :attr:`OneP_Request.poolsize`: at most 10 kept-alive connections per client,
+#: so up to 10 threads sharing a client have requests in flight at once (requests' default).
+DEFAULT_POOLSIZE = 10
 
 
 def shell_quote(text):
