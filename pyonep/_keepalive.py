@@ -186,9 +186,12 @@ class HostPool(object):
         return prepared, target, sendheaders, False
 
     def _timeout(self, seconds):
+        """Return urllib3's Timeout for seconds, or for a (connect, read) pair, as requests
+        makes it."""
         timeout = self._timeouts.get(seconds)
         if timeout is None:
-            timeout = self._timeouts[seconds] = Timeout(connect=seconds, read=seconds)
+            connect, read = seconds if isinstance(seconds, tuple) else (seconds, seconds)
+            timeout = self._timeouts[seconds] = Timeout(connect=connect, read=read)
         return timeout
 
     def send(self, method, path, body, headers, timeout, verify):
@@ -196,7 +199,8 @@ class HostPool(object):
 
         Arguments: method, path (appended to the host), body (bytes or None; other bodies go
         as requests sends them), headers (dict), timeout (seconds for the connection and for
-        each read, or None), verify (True, False or the path of a CA bundle).
+        each read, a (connect, read) pair, or None), verify (True, False or the path of a
+        CA bundle).
 
         Raises what ``requests.Session.request`` raises: a
         ``requests.exceptions.RequestException`` (ConnectionError, Timeout, SSLError, ...),

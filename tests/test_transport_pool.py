@@ -350,6 +350,58 @@ def test_cookies_are_kept_and_redirects_followed_as_a_session_does(server):
         transport.close()
 
 
+class RawReplyServer(object):
+    """A loopback server that reads one request per connection, answers it with the given
+    raw bytes and closes the connection."""
+
+    def __init__(self, reply):
+        self.reply = reply
+        self.sock = socket.socket()
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(8)
+        self.host = '127.0.0.1:%d' % self.sock.getsockname()[1]
+        thread = threading.Thread(target=self._serve)
+        thread.daemon = True
+        thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except (OSError, socket.error):
+                return
+            data = b''
+            while b'\r\n\r\n' not in data:
+                data += conn.recv(65536)
+            conn.sendall(self.reply)
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def test_chunked_and_gzipped_replies_read_as_requests_reads_them():
+    import gzip
+    import io
+    packed = io.BytesIO()
+    with gzip.GzipFile(fileobj=packed, mode='wb') as f:
+        f.write(b'[{"id": 0, "status": "ok", "result": "unpacked"}]')
+    packed = packed.getvalue()
+    chunks = b''.join(b'%x\r\n' % len(part) + part + b'\r\n'
+                      for part in (packed[:10], packed[10:])) + b'0\r\n\r\n'
+    reply = (b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n'
+             b'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n' + chunks)
+    srv = RawReplyServer(reply)
+    try:
+        for reuse in (True, False):
+            text, response = OneP_Request(srv.host, https=False, reuseconnection=reuse).request(
+                'POST', '/onep:v1/rpc/process', '{}')
+            assert text == '[{"id": 0, "status": "ok", "result": "unpacked"}]'
+            assert response.headers['content-encoding'] == 'gzip'
+    finally:
+        srv.close()
+
+
 def test_the_errors_are_requests_own(server):
     transport = OneP_Request(server.host, https=False, httptimeout=0.3, reuseconnection=True)
     server.reply = lambda r: Reply(body='x', delay=0.8)
@@ -362,6 +414,10 @@ def test_the_errors_are_requests_own(server):
         transport.request('GET', '/', headers={'X-Bad': 'a\nb'})
     server.reply = lambda r: echo_body(r)
     assert transport.request('POST', '/', 'fine')[0] == 'fine'
+    pair = OneP_Request(server.host, https=False, httptimeout=(5, 0.3), reuseconnection=True)
+    server.reply = lambda r: Reply(body='x', delay=0.8)  # a (connect, read) pair, as requests
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        pair.request('GET', '/')
 
 
 # --- the environment, read once ---------------------------------------------------------------
