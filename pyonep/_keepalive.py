@@ -13,7 +13,7 @@ It sends through the machinery requests itself uses, one level below ``Session.r
   ``Response.content`` turn them, and the reply becomes a ``requests.Response`` the way
   ``HTTPAdapter.build_response`` makes one.
 
-That costs well under half the CPU of ``Session.request``, for the same contract.
+That costs about half the CPU of ``Session.request``, for the same contract.
 """
 import socket
 import threading
