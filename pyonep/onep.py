@@ -329,10 +329,10 @@ class OnepV1(object):
         JsonRPCRequestException as described in :class:`OnepV1`.
 
         A batch of 1,000 calls or more (without a ``wait``) is composed, sent and matched with
-        Python's cyclic garbage collector paused, so its cost grows in proportion to its
-        size instead of faster. The pause is process-wide: other
-        threads run without cyclic collection until the reply is matched, the HTTP round trip
-        included. The collector's state is restored afterwards, also when the call raises.
+        Python's cyclic garbage collector paused, so its cost grows in proportion to its size
+        instead of faster. The pause is process-wide: other threads run without cyclic
+        collection until the reply is matched, the HTTP round trip included. The collector's
+        state is restored afterwards, also when the call raises.
         """
         queue, notimeout = self.deferred.take(auth)
         if not queue:

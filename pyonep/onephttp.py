@@ -1,7 +1,7 @@
 """The HTTP transport shared by :class:`pyonep.onep.OnepV1` and :class:`pyonep.provision.Provision`.
 
 It is a thin layer over requests: a pool of kept-alive connections that several threads use
-at once when asked for (:mod:`pyonep._keepalive`), a fresh connection for every request
+at once when asked for (``pyonep._keepalive``), a fresh connection for every request
 otherwise, certificate checks by default, and request logging at DEBUG level that costs
 nothing while DEBUG is off.
 """
