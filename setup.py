@@ -25,6 +25,8 @@ setup(
     author='pyonep contributors',
     license='BSD-3-Clause',
     packages=find_packages(exclude=['tests', 'tests.*', 'benchmarks', 'examples', 'docs']),
+    # the emulator's web inspector: its page, scripts and style sheet
+    package_data={'pyonep.emulator.inspector': ['static/*.html', 'static/*.js', 'static/*.css']},
     install_requires=['requests', 'six'],
     python_requires='>=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*',
     entry_points={

@@ -30,7 +30,10 @@ from pyonep.exceptions import OneException
 
 
 class Platform(object):
-    """A One Platform to connect to, and the keys to use there."""
+    """A One Platform to connect to, and the keys to use there (``keep``: leave what the
+    example made)."""
+
+    keep = False
 
     def __init__(self, host, port, https, cik, vendor=None, vendor_token=None, portals=None):
         self.host = host
@@ -72,13 +75,15 @@ def flags(names):
 
 
 @contextlib.contextmanager
-def platform(description, vendor=False, portals=False):
+def platform(description, vendor=False, portals=False, keep=False):
     """Parse the command line and yield the Platform it names (an embedded emulator if none).
 
     ``vendor=True`` adds the options ``--vendor`` and ``--vendor-token``, required with --host.
     ``portals=True`` adds those and the Portals domain's options (``--portals-url`` is
     optional: by default the Portals API is on the platform's host); with no --host, the
-    vendor is the embedded emulator's Portals domain's.
+    vendor is the embedded emulator's Portals domain's. ``keep=True`` adds ``--keep``: the
+    example leaves what it made (``Platform.keep``), to be looked at in the emulator's
+    inspector.
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--host', help='a One Platform to use instead of an embedded emulator')
@@ -93,6 +98,9 @@ def platform(description, vendor=False, portals=False):
         for name in PORTALS_OPTIONS:
             parser.add_argument(flags([name]), help=name.replace('_', ' ') + ' (required with --host)')
         parser.add_argument('--portals-url', help='the Portals API (default: on the host)')
+    if keep:
+        parser.add_argument('--keep', action='store_true',
+                            help="leave what the example made (see it in the emulator's inspector)")
     args = parser.parse_args()
     given = [name for name in ('port', 'https', 'cik', 'vendor', 'vendor_token', 'portals_url')
              + PORTALS_OPTIONS if getattr(args, name, None)]
@@ -103,6 +111,7 @@ def platform(description, vendor=False, portals=False):
         parser.error('these options need --host: ' + flags(given))
     if args.host is not None and missing:
         parser.error('with --host, also give ' + flags(missing))
+    Platform.keep = bool(getattr(args, 'keep', False))
     try:
         if args.host is None:
             from pyonep.emulator import Emulator

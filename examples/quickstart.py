@@ -3,6 +3,8 @@
 Creates a device client, gives it two dataports, writes and reads, sends a batch of
 deferred writes in one request, then provisions a model and activates a serial number the
 way a device does on its first start. With no options it runs on an embedded emulator.
+With ``--keep`` it leaves the device, its data and the model in place, to be seen in the
+emulator's inspector (the ``inspector`` URL of its ready line).
 """
 from __future__ import print_function
 
@@ -10,7 +12,7 @@ import time
 
 from _platform import checked, create_dataport, create_device, expect_ok, platform
 
-with platform(__doc__, vendor=True) as p:
+with platform(__doc__, vendor=True, keep=True) as p:
     onep = p.onep()
 
     print('\n1. A device client under the client of the CIK', p.cik)
@@ -57,11 +59,14 @@ with platform(__doc__, vendor=True) as p:
     print('   the device writes with it ->', onep.write(new_cik, {'alias': 'temperature'}, 22.0))
     print('   and reads it back ->', onep.read(new_cik, {'alias': 'temperature'}, {}))
 
-    print('\n6. Clean up')
-    provision.model_remove(p.vendor_token, model)
-    for rid in (device_rid, template_rid, enabled.body.strip()):
-        onep.drop(p.cik, rid)
-    print('   dropped the clients and removed the model')
+    if p.keep:
+        print('\n6. Kept the clients and the model (--keep)')
+    else:
+        print('\n6. Clean up')
+        provision.model_remove(p.vendor_token, model)
+        for rid in (device_rid, template_rid, enabled.body.strip()):
+            onep.drop(p.cik, rid)
+        print('   dropped the clients and removed the model')
     provision.close()
     onep.close()
 

@@ -10,11 +10,16 @@ import logging
 import threading
 
 from pyonep import onephttp
+from pyonep._callqueue import CallQueue
 from pyonep._compat import ordered, rpc_call, rpc_request, string_types
+from pyonep._gcpause import gc_paused
 from pyonep.exceptions import (JsonRPCRequestException, OneException,  # noqa: F401
                                OnePlatformException)
 
 log = logging.getLogger(__name__)
+
+# From this many calls on, send_deferred pauses the cyclic garbage collector (see there).
+_GC_PAUSE_CALLS = 1000
 
 
 def _request_failed(exc):
@@ -35,6 +40,8 @@ class DeferredRequests(object):
     A dict auth is keyed by its sorted ``key:value`` pairs, so equal dicts share a queue; a
     string auth (a CIK) is its own key. Safe to fill and read from several threads. It only
     keeps calls: it sends nothing (see :meth:`OnepV1.send_deferred`) and makes no request.
+    It keeps the items of a call's argument list, not the list itself, so queueing adds no
+    object for Python's cyclic garbage collector to walk again and again.
     """
 
     def __init__(self):
@@ -60,9 +67,9 @@ class DeferredRequests(object):
         with self._lock:
             queue = self._requests.get(key)
             if queue is None:
-                queue = self._requests[key] = []
+                queue = self._requests[key] = CallQueue()
                 self._notimeout[key] = False
-            queue.append((method, args))
+            queue.add(method, args)
             if notimeout:
                 self._notimeout[key] = True
 
@@ -85,12 +92,14 @@ class DeferredRequests(object):
         return bool(self._requests.get(self._authstr(auth)))
 
     def get_method_args_pairs(self, auth):
-        """Return the list of ``(method, args)`` queued for auth, oldest first (the queue itself,
-        not a copy).
+        """Return a new list of the ``(method, args)`` queued for auth, oldest first. An args
+        list comes back as an equal new list holding the same items.
 
         Arguments: auth. Raises KeyError when nothing was queued for auth.
         """
-        return self._requests[self._authstr(auth)]
+        key = self._authstr(auth)
+        with self._lock:
+            return self._requests[key].pairs()
 
     def get_notimeout(self, auth):
         """Tell whether any call queued for auth needs no timeout (a ``wait``).
@@ -102,12 +111,13 @@ class DeferredRequests(object):
     def take(self, auth):
         """Remove and return what is queued for auth, in one step.
 
-        Arguments: auth. Returns ``(method_args_pairs, notimeout)``; the list is empty and
-        notimeout False when nothing was queued. Raises nothing.
+        Arguments: auth. Returns ``(queue, notimeout)``: queue has ``len()`` and ``pairs()``
+        (the list of ``(method, args)``), and is empty, with notimeout False, when nothing was
+        queued. Raises nothing.
         """
         key = self._authstr(auth)
         with self._lock:
-            return self._requests.pop(key, []), self._notimeout.pop(key, False)
+            return self._requests.pop(key, None) or CallQueue(), self._notimeout.pop(key, False)
 
 
 class OnepV1(object):
@@ -317,12 +327,22 @@ class OnepV1(object):
         Raises: JsonRPCRequestException('No deferred requests to send.') when nothing is
         queued for auth; otherwise OnePlatformException, OneException or
         JsonRPCRequestException as described in :class:`OnepV1`.
+
+        A batch of 1,000 calls or more (without a ``wait``) is composed, sent and matched with
+        Python's cyclic garbage collector paused, so its cost grows in proportion to its size
+        instead of faster. The pause is process-wide: other threads run without cyclic
+        collection until the reply is matched, the HTTP round trip included. The collector's
+        state is restored afterwards, also when the call raises.
         """
-        pairs, notimeout = self.deferred.take(auth)
-        if not pairs:
+        queue, notimeout = self.deferred.take(auth)
+        if not queue:
             raise JsonRPCRequestException('No deferred requests to send.')
-        calls = self._composeCalls(pairs)
-        return self._callJsonRPC(auth, calls, returnreq=True, notimeout=notimeout)
+        if notimeout or len(queue) < _GC_PAUSE_CALLS:
+            calls = self._composeCalls(queue.pairs())
+            return self._callJsonRPC(auth, calls, returnreq=True, notimeout=notimeout)
+        with gc_paused():
+            calls = self._composeCalls(queue.pairs())
+            return self._callJsonRPC(auth, calls, returnreq=True, notimeout=notimeout)
 
     def connect_as(self, clientid):
         """Make string auths act as the client ``clientid`` (an RID under the CIK's client):

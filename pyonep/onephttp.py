@@ -1,18 +1,25 @@
 """The HTTP transport shared by :class:`pyonep.onep.OnepV1` and :class:`pyonep.provision.Provision`.
 
-It is a thin layer over a ``requests.Session``: keep-alive reuse when asked for, a fresh
-connection otherwise, certificate checks by default, and request logging at DEBUG level that
-costs nothing while DEBUG is off.
+It is a thin layer over requests: a pool of kept-alive connections that several threads use
+at once when asked for (``pyonep._keepalive``), a fresh connection for every request
+otherwise, certificate checks by default, and request logging at DEBUG level that costs
+nothing while DEBUG is off.
 """
 import logging
+import numbers
 import threading
 
 import requests
 from requests.utils import get_netrc_auth, requote_uri
 
 from pyonep._compat import PY2, text_type
+from pyonep._keepalive import HostPool
 
 _DEFAULT_LOG = logging.getLogger('pyonep.onephttp')
+
+#: The default :attr:`OneP_Request.poolsize`: at most 10 kept-alive connections per client,
+#: so up to 10 threads sharing a client have requests in flight at once (requests' default).
+DEFAULT_POOLSIZE = 10
 
 
 def shell_quote(text):
@@ -41,21 +48,28 @@ class OneP_Request(object):
         httptimeout: seconds to wait for a connection and for each read (default 15).
         headers: dict of headers sent with every request. It is used as given, never
             modified, so later changes the owner makes to it apply to the next requests.
-        reuseconnection: True keeps one connection alive across requests (reopened by itself
-            when the server or an error closed it); False (default) opens a new connection
-            for every request.
+        reuseconnection: True keeps connections alive across requests, in a pool of up to
+            ``poolsize`` (a connection the server or an error closed is reopened by itself);
+            False (default) opens a new connection for every request.
         log: the ``logging.Logger`` that DEBUG lines go to (default ``pyonep.onephttp``).
         curldebug: True logs each request as a runnable curl command instead of the plain
             description.
+        poolsize: with reuseconnection, the most connections kept open at once (default
+            :data:`DEFAULT_POOLSIZE`, 10). See :attr:`poolsize`.
 
-    Settings that requests reads from the environment (proxies, ``REQUESTS_CA_BUNDLE``,
-    ``~/.netrc``) are read once, at the first request, not on every request.
-    One instance may be used from several threads: requests on the kept-alive connection
-    take turns.
+    One instance may be used from several threads at once. With reuseconnection each request
+    takes a kept-alive connection no other request is using, so requests from several
+    threads run at the same time: a connection is opened when all are busy and fewer than
+    ``poolsize`` are open; past that, a request waits for a free one. A client used by one
+    thread holds one connection. Without reuseconnection every request has its own.
+
+    Settings that requests reads from the environment (proxies and ``no_proxy``,
+    ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE``, ``~/.netrc``) are read once, at the first
+    request, not on every request; so is the CA bundle's location checked.
     """
 
     def __init__(self, host, https=True, httptimeout=15, headers={}, reuseconnection=False,
-                 log=None, curldebug=False):
+                 log=None, curldebug=False, poolsize=DEFAULT_POOLSIZE):
         self.host = ('https://' if https else 'http://') + host
         self.https = https
         self.httptimeout = httptimeout
@@ -63,9 +77,25 @@ class OneP_Request(object):
         self.reuseconnection = reuseconnection
         self.log = log if log is not None else _DEFAULT_LOG
         self.curldebug = curldebug
+        self.poolsize = poolsize
         self._lock = threading.Lock()
-        self._session = None
+        self._pool = None
         self._env = None
+
+    @property
+    def poolsize(self):
+        """The most kept-alive connections open at once (an int >= 1), that is the most
+        requests that run at the same time with reuseconnection; more wait for a free
+        connection. Setting it takes effect when the pool is next opened: at the first
+        request, or the first after :meth:`close`. Setting anything but an int >= 1 raises
+        ValueError."""
+        return self._poolsize
+
+    @poolsize.setter
+    def poolsize(self, size):
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+            raise ValueError('poolsize must be an int of at least 1, not %r' % (size,))
+        self._poolsize = size
 
     def _environment(self):
         """Return (proxies, netrc auth, CA bundle or None), read from the environment once."""
@@ -85,15 +115,27 @@ class OneP_Request(object):
         session.auth = auth
         return session
 
-    def close(self):
-        """Close the kept-alive connection, if any. Returns None; never raises.
+    def _keptalive(self):
+        """Return the pool of kept-alive connections, opened at the first request."""
+        pool = self._pool
+        if pool is None:
+            proxies, auth, _ = self._environment()
+            with self._lock:
+                pool = self._pool
+                if pool is None:
+                    pool = self._pool = HostPool(self.host, self.poolsize, proxies, auth)
+        return pool
 
-        A later request opens a new connection, so the object stays usable.
+    def close(self):
+        """Close the kept-alive connections, if any. Returns None; never raises.
+
+        A later request opens a new connection, so the object stays usable. Requests that
+        other threads have in flight finish on their connections, which are then closed.
         """
         with self._lock:
-            session, self._session = self._session, None
-        if session is not None:
-            session.close()
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     def _log_request(self, method, path, body, headers, timeout):
         if self.curldebug:
@@ -132,8 +174,9 @@ class OneP_Request(object):
         Raises: the network library's exception (a ``requests.exceptions.RequestException``
         such as ``requests.exceptions.ConnectionError`` or ``requests.exceptions.Timeout``)
         when exception_fn is None, else whatever exception_fn raises (OnepV1's raises
-        :class:`pyonep.exceptions.JsonRPCRequestException`). The kept-alive connection is
-        closed first. The HTTP status is not checked: a 4xx or 5xx reply is returned.
+        :class:`pyonep.exceptions.JsonRPCRequestException`). The connection the request
+        used is closed first (the pool's other connections stay open). The HTTP status is
+        not checked: a 4xx or 5xx reply is returned.
         """
         if headers:
             allheaders = dict(self.headers)
@@ -149,15 +192,12 @@ class OneP_Request(object):
         if verify and ca_bundle is not None:
             verify = ca_bundle
         keepalive = self.reuseconnection and not notimeout
+        response = None
         try:
             if keepalive:
-                with self._lock:
-                    if self._session is None:
-                        self._session = self._new_session()
-                    response = self._session.request(method, self.host + path, data=body,
-                                                     headers=allheaders, timeout=timeout,
-                                                     verify=verify)
-                    text = self._text(response)
+                response = self._keptalive().send(method, path, body, allheaders, timeout,
+                                                  verify)
+                text = self._text(response)
             else:
                 session = self._new_session()
                 try:
@@ -168,8 +208,8 @@ class OneP_Request(object):
                 finally:
                     session.close()
         except Exception as exc:
-            if keepalive:
-                self.close()
+            if response is not None:
+                response.close()  # a connection not read to its end is closed, not reused
             if exception_fn is None:
                 raise
             exception_fn(exc)
@@ -184,8 +224,9 @@ class OneP_Request(object):
         """Return the reply body as text; raise ConnectionError when it is cut short."""
         expected = response.headers.get('Content-Length')
         if expected is not None and expected.isdigit() and \
+                len(response.content) < int(expected) and \
                 response.headers.get('Content-Encoding', 'identity') == 'identity' and \
-                len(response.content) < int(expected) and response.request.method != 'HEAD':
+                response.request.method != 'HEAD':
             # urllib3 1.x (the one on Python 2.7) hands over a cut body without complaint
             raise requests.exceptions.ConnectionError(
                 'Connection broken: the reply ended after %d of its %s bytes'
@@ -199,4 +240,4 @@ class OneP_Request(object):
         return '<OneP_Request %s>' % (self.host,)
 
 
-__all__ = ['OneP_Request', 'shell_quote']
+__all__ = ['OneP_Request', 'DEFAULT_POOLSIZE', 'shell_quote']

@@ -206,6 +206,39 @@ def test_example_against_a_running_emulator(name, external):
     assert external.portals().get_portal_by_id(external.portal_id)['devices'] == []
 
 
+@needs_emulator
+def test_quickstart_keep_leaves_what_the_inspector_shows():
+    """The issue's user story: start the emulator, run the quickstart against it, and the
+    inspector shows the device, its data for a chart, and the calls the quickstart made."""
+    import json
+    import requests
+    from pyonep.emulator import Emulator
+    with Emulator() as emu:
+        result = run(['quickstart.py', '--host', emu.host, '--port', str(emu.port), '--cik',
+                      emu.root_cik, '--vendor', emu.vendor, '--vendor-token', emu.vendor_token,
+                      '--keep'])
+        check_output('quickstart.py', result)
+        assert 'Kept the clients and the model (--keep)' in result.stdout
+
+        def view(name, **params):
+            reply = requests.get(emu.inspector_url + 'api/' + name, params=params)
+            assert reply.status_code == 200, reply.text
+            return reply.json()
+        found = view('find', text='Quickstart device')['found']
+        assert [n['type'] for n in found] == ['client'] and found[0]['status'] == 'activated'
+        temperature = [n for n in view('tree', parent=found[0]['rid'])['children']
+                       if n['name'] == 'temperature'][0]
+        data = view('data', rid=temperature['rid'])
+        assert [v for _, v in data['chart']['points']] == [19.0, 19.5, 20.25, 21.5]
+        calls = view('calls', limit=500)['calls']
+        procedures = [c['procedure'] for call in calls if call['kind'] == 'rpc'
+                      for c in json.loads(call['request']['body'])['calls']]
+        assert {'create', 'map', 'write', 'read', 'recordbatch', 'lookup'} <= set(procedures)
+        assert 'drop' not in procedures
+        assert any(c['path'] == '/provision/activate' for c in calls)
+    assert run(['quickstart.py', '--keep']).returncode == 0  # accepted without --host too
+
+
 def test_host_without_cik_is_a_usage_error():
     result = run(['write_read.py', '--host', '127.0.0.1', '--port', '1'])
     assert result.returncode == 2

@@ -42,8 +42,8 @@ def test_eight_threads_share_one_client(make_onep, server, reuse, calls):
     ids = [r.json()['calls'][0]['id'] for r in server.requests]
     assert len(ids) == 8 * calls
     assert sorted(ids) == list(range(8 * calls))  # no id repeated, none skipped
-    if reuse:
-        assert server.connections == 1
+    if reuse:  # kept alive: a pooled connection per thread at most, not one per call
+        assert 1 <= server.connections <= 8
 
 
 def test_deferred_queue_filled_from_eight_threads(make_onep, server):

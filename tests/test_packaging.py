@@ -33,6 +33,18 @@ def test_setup_finds_the_portals_package():
     assert 'pyonep' in found and 'pyonep.portals' in found
 
 
+def test_the_inspector_files_are_package_data():
+    """`pip install .` ships the emulator inspector's page, scripts and style sheet: every
+    file of its folder matches a package_data pattern, and the sdist takes them too."""
+    import fnmatch
+    patterns = re.findall(r"'(static/[^']+)'", read('setup.py'))
+    names = os.listdir(os.path.join(ROOT, 'pyonep', 'emulator', 'inspector', 'static'))
+    assert patterns and sorted(names) == ['app.js', 'index.html', 'kit.js', 'style.css']
+    for name in names:
+        assert any(fnmatch.fnmatch('static/' + name, p) for p in patterns), name
+    assert 'recursive-include pyonep/emulator/inspector/static *.html *.js *.css' in read('MANIFEST.in')
+
+
 def test_version_is_where_setup_reads_it():
     match = re.search(r"^__version__ = '([^']+)'", read('pyonep/__init__.py'), re.M)
     import pyonep
@@ -65,8 +77,11 @@ def test_pip_install_into_a_fresh_venv(tmp_path):
     out = subprocess.check_output(
         [python, '-c', 'import pyonep, pyonep.onep, pyonep.provision, pyonep.onephttp, '
                        'pyonep.exceptions, pyonep.datastore, pyonep.portals, '
-                       'pyonep.portals.endpoints; print(pyonep.__version__); print(pyonep.__file__)'],
+                       'pyonep.portals.endpoints, os; print(pyonep.__version__); print(pyonep.__file__); '
+                       'print(os.path.isfile(os.path.join(os.path.dirname(pyonep.__file__), '
+                       '"emulator", "inspector", "static", "app.js")))'],
         cwd=str(tmp_path)).decode('utf-8').split()
     import pyonep
     assert out[0] == pyonep.__version__
     assert out[1].startswith(env)
+    assert out[2] == 'True'  # the inspector's files were installed

@@ -156,7 +156,8 @@ class Emulator(object):
     domain: ``portals_domain`` (its name), ``portals_user`` and ``portals_password`` (a
     domain admin), ``portal_id``, ``portal_name`` and ``portal_cik`` (that user's first
     portal), ``portals_vendor`` and ``portals_vendor_token`` (the domain's vendor, for
-    the models its devices come from), and ``portals_url``.
+    the models its devices come from), and ``portals_url``. ``inspector_url``: the web
+    inspector's page, to open in a browser on this machine (see docs/emulator.md).
 
     Control, in-process and subprocess alike (see :mod:`pyonep.emulator.control`):
     ``clock`` (``now()``, ``advance(s)``, ``set(t)``, ``freeze()``, ``unfreeze()``),
@@ -185,6 +186,7 @@ class Emulator(object):
         self.portals_password = portals_password
         self.portal_id = self.portal_name = self.portal_cik = None
         self.portals_vendor = self.portals_vendor_token = None
+        self.inspector_url = None
         self.subprocess = subprocess
         self.clock_source = clock
         self.control_url = None
@@ -240,6 +242,7 @@ class Emulator(object):
         for key in ('host', 'port', 'root_cik', 'vendor', 'vendor_token') + PORTALS_KEYS:
             setattr(self, key, config[key])
         self.control_url = config.get('control')
+        self.inspector_url = config.get('inspector')
 
     def reset(self):
         """Make the platform empty again: a root client with the same CIK, the same vendor

@@ -11,7 +11,8 @@ When ready it prints exactly one JSON line on stdout,
 ...}`` (``control`` is the URL of the control API, see :mod:`pyonep.emulator.http.control`)
 plus the Portals keys (``portals_domain``, ``portals_user``, ``portals_password``,
 ``portal_id``, ``portal_name``, ``portal_cik``, ``portals_vendor``,
-``portals_vendor_token``), then serves until SIGINT or SIGTERM and stops cleanly (every
+``portals_vendor_token``) and ``inspector`` (the URL of the web inspector, a read-only page
+for a browser on this machine), then serves until SIGINT or SIGTERM and stops cleanly (every
 acknowledged write is committed).
 """
 import argparse

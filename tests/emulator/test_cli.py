@@ -15,7 +15,8 @@ from pyonep.emulator.control import connect
 from rpc_helpers import make_client, make_dataport, ok, rpc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KEYS = {'host', 'port', 'root_cik', 'vendor', 'vendor_token', 'control'} | set(PORTALS_KEYS)
+KEYS = {'host', 'port', 'root_cik', 'vendor', 'vendor_token', 'control', 'inspector'} | set(
+    PORTALS_KEYS)
 
 
 def start_cli(*args):
@@ -53,6 +54,7 @@ def test_cli_prints_one_ready_line_and_stops_on_sigterm():
     try:
         assert set(config) == KEYS
         assert config['host'] == '127.0.0.1' and config['port'] > 0
+        assert config['inspector'] == 'http://127.0.0.1:%d/_inspector/' % config['port']
         assert (config['vendor'], config['vendor_token'], config['root_cik']) == (
             'acme', 't' * 40, 'c' * 40)
         assert config['control'] == 'http://127.0.0.1:%d/_emulator/' % config['port']

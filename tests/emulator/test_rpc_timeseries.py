@@ -42,6 +42,23 @@ def test_read_givenwindow_returns_at_most_one_point_per_window(onep, cik):
     assert [p[0] // 25 for p in points] == [0, 1, 2, 3]
 
 
+@pytest.mark.parametrize('window', [
+    {'starttime': 0, 'endtime': 99, 'limit': 7}, {'starttime': 3, 'endtime': 250, 'limit': 13},
+    {'starttime': 50, 'endtime': 60, 'limit': 40}, {'starttime': 0, 'endtime': 99, 'limit': 1},
+    {'starttime': 95, 'endtime': 300, 'limit': 3, 'sort': 'asc'}])
+def test_read_givenwindow_by_index_look_ups_equals_the_window_query(onep, cik, monkeypatch, window):
+    """Few windows are looked up one by one (fast on a huge series); many windows use one
+    query over the range. Both must pick the same points (several share a second here)."""
+    from pyonep.emulator.platform import series
+    rid = make_dataport(onep, cik)
+    ok(onep.recordbatch(cik, rid, [[t, t] for t in range(0, 100, 3)] + [[t, -t] for t in range(0, 100, 7)]))
+    window = dict(window, selection='givenwindow')
+    probed = ok(onep.read(cik, rid, window))
+    monkeypatch.setattr(series, 'MAX_WINDOW_PROBES', 0)
+    assert probed == ok(onep.read(cik, rid, window))
+    assert probed
+
+
 def test_read_autowindow_samples_evenly_across_points(onep, cik):
     rid = make_dataport(onep, cik)
     ok(onep.recordbatch(cik, rid, [[t, t] for t in range(1, 11)]))

@@ -9,7 +9,7 @@ from fleet_helpers import http, setup_model, vendor_headers
 from rpc_helpers import make_dataport, ok, post
 from test_http_server import ARITY
 
-SURROGATE = '\ud800'
+SURROGATE = chr(0xD800)  # not a literal: Python 3.13 cannot compile one in rewritten tests
 
 
 def strict_loads(text):

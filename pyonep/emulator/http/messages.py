@@ -10,6 +10,7 @@ import email.parser
 import http.client
 import json
 import re
+import time
 from urllib.parse import parse_qsl, unquote
 
 from pyonep.emulator.fleet import FleetError
@@ -29,7 +30,9 @@ class Request(object):
     Attributes: ``method`` ('GET', 'POST', ...), ``path`` (percent-decoded, without the
     query), ``raw_path`` (as sent), ``query`` (the raw query string), ``headers`` (a
     case-insensitive mapping), ``body`` (bytes), ``server_address`` ((host, port) the
-    server listens on) and ``client_address``.
+    server listens on), ``client_address``, ``received`` (Unix time the request was
+    read, for the call log's durations) and ``fault`` (None, or the description of the
+    fault rule that struck it, for the call log).
     """
 
     def __init__(self, method, raw_path, headers, body, server_address=None, client_address=None):
@@ -42,6 +45,8 @@ class Request(object):
         self.body = body
         self.server_address = server_address
         self.client_address = client_address
+        self.received = time.time()
+        self.fault = None
 
     def header(self, name, default=None):
         """Return the value of header ``name`` (any case), or ``default``."""

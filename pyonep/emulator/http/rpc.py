@@ -11,7 +11,7 @@
   procedure), 501 / ``arguments`` (missing or malformed arguments), 401 / ``auth`` (the
   calling client vanished during the request) or 500 (an internal error, logged);
 - a request-level error is an object ``{"error": {"code", "message"[, "context"]}}``:
-  code -1 (the body is not JSON, not UTF-8, or holds a lone surrogate such as ``"\ud800"``,
+  code -1 (the body is not JSON, not UTF-8, or holds a lone surrogate such as ``"\\ud800"``,
   which is no Unicode text), 400 with context ``calls`` or ``auth``
   (the request is not an object, ``calls`` is not a list of call objects with valid ids, or
   ``auth`` is missing or not an object), 400 without context (nesting too deep to parse),
@@ -29,7 +29,7 @@ from pyonep.emulator.platform import ArgumentError, AuthError, UnknownProcedure,
 LOG = logging.getLogger('pyonep.emulator.http.rpc')
 MAX_ID_LENGTH = 40
 SURROGATE_ESCAPE = re.compile(r'\\u[dD][89a-fA-F]')  # where a lone surrogate can come from
-SURROGATE = re.compile('[\ud800-\udfff]')
+SURROGATE = re.compile('[\\ud800-\\udfff]')  # escapes for re: no surrogate in this source
 
 
 def error_object(code, message, context=None):

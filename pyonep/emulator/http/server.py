@@ -13,6 +13,8 @@ Routing:
 - any path starting with ``/api/portals/``: ``portals.handle(state, request)``;
 - ``/_emulator/...``: the control API, ``control.handle(state, request)`` (clock,
   fault rules, reset, snapshots; never struck by a fault rule).
+- ``/`` (a page linking to the inspector) and paths under ``/_inspector``: the read-only
+  web inspector, ``inspector_api.handle(state, request)``.
 
 Every other path answers 404 text. Before routing, the fault rules (``state.faults``) may
 strike a request: :meth:`Handler._answer` applies their effects (a status answered
@@ -25,6 +27,8 @@ The ``state`` object handlers receive (:class:`State`) has these attributes:
 - ``platform``: the :class:`~pyonep.emulator.platform.Platform`;
 - ``fleet``: the :class:`~pyonep.emulator.fleet.Fleet` over the same store and platform;
 - ``portals``: the :class:`~pyonep.emulator.portals.Portals` domain;
+- ``calls``: the :class:`~pyonep.emulator.inspector.calllog.CallLog` of the requests
+  served (every routed request is recorded, after routing, by :class:`Handler`);
 - ``config``: a :class:`Config` with ``host``, ``port``, ``root_cik``, ``vendor`` and
   ``vendor_token`` (``port`` is the real one once the server is bound), and ``portals``
   (the domain's startup keys);
@@ -63,9 +67,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from pyonep.emulator.http import control as control_api
 from pyonep.emulator.http import device as device_api
+from pyonep.emulator.http import inspector as inspector_api
 from pyonep.emulator.http import portals as portals_api
 from pyonep.emulator.http import provision as provision_api
 from pyonep.emulator.http import rpc
+from pyonep.emulator.inspector.calllog import CallLog
 from pyonep.emulator.clock import Clock
 from pyonep.emulator.faults import Faults, Target
 from pyonep.emulator.fleet import Fleet
@@ -106,19 +112,23 @@ class Config(object):
 
     def as_dict(self):
         """Return the settings as one dict (the JSON line the CLI prints): the five
-        above, ``control`` (the URL of the control API) and the Portals keys."""
+        above, ``control`` (the URL of the control API), the Portals keys and ``inspector``
+        (the web inspector's URL)."""
         settings = dict(self.portals)
         settings.update(host=self.host, port=self.port, root_cik=self.root_cik,
                         vendor=self.vendor, vendor_token=self.vendor_token,
-                        control='http://%s:%d%s' % (self.host, self.port, control_api.PREFIX))
+                        control='http://%s:%d%s' % (self.host, self.port, control_api.PREFIX),
+                        inspector=inspector_api.inspector_url(self.host, self.port))
         return settings
 
 
 class State(object):
     """What every handler gets: ``store``, ``platform``, ``fleet``, ``portals``,
-    ``config``, and ``clock`` (``platform.clock``) and ``faults`` (no rules at first)."""
+    ``config``, ``clock`` (``platform.clock``), ``faults`` (no rules at first) and
+    ``calls`` (a new, empty call log)."""
 
     def __init__(self, store, platform, fleet, config, portals=None):
+        self.calls = CallLog()
         self.store = store
         self.platform = platform
         self.fleet = fleet
@@ -212,6 +222,8 @@ def route(state, request, replace_call=None):
         return device_api.handle(state, request)
     if path.startswith(PORTALS_PREFIX):
         return portals_api.handle(state, request)
+    if path == '/' or path.startswith(inspector_api.PREFIX):
+        return inspector_api.handle(state, request)
     return text_response(404, 'Not Found')
 
 
@@ -331,6 +343,7 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:
             LOG.exception('internal error answering %s %s', self.command, self.path)
             response = json_response({'error': rpc.error_object(500, 'Internal error')}, status=500)
+        self.server.state.calls.record(request, response)
         if response is None:  # a dropped connection: no answer at all
             self.close_connection = True
             return
@@ -347,7 +360,8 @@ class Handler(BaseHTTPRequestHandler):
         fault = state.faults.strike(fault_target(request)) if state.faults.any() else None
         if fault is None:
             return route(state, request)
-        LOG.info('%s struck %s %s', fault.describe(), request.method, request.raw_path)
+        request.fault = fault.describe()
+        LOG.info('%s struck %s %s', request.fault, request.method, request.raw_path)
         if fault.effect == 'drop' and fault.drop == 'before':
             return None
         if fault.effect == 'status':

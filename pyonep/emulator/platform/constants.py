@@ -30,6 +30,9 @@ MAX_WAIT_MS = 300000
 MAX_DEPTH = 16
 MIN_TIMER_PERIOD = 1  # seconds: a datarule timeout is 0 or at least this
 MAX_TIMER_CATCHUP = 1000  # a timer that missed more periods fires only for the latest ones
+# read's givenwindow selection looks each window up by index when there are at most this
+# many windows (one query each), else runs one query over every point of the range
+MAX_WINDOW_PROBES = 4096
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (

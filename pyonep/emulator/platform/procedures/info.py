@@ -76,17 +76,32 @@ def _basic(conn, row):
     basic = {'created': row['created'], 'modified': row['modified'], 'type': row['type'],
              'subscribers': _count(conn, 'SELECT COUNT(*) FROM resources WHERE subscribe=?',
                                    row['rid'])}
-    if row['type'] == 'client':
-        basic['status'] = 'locked' if row['description'].get('locked') else row['status']
-    elif row['type'] == 'dispatch':
-        basic['status'] = 'locked' if row['description'].get('locked') else 'activated'
-    elif 'script' in row['description'].get('rule', {}):
-        # a script's run state: exoline's script --follow reads basic.status, and exoline's
-        # diff knows basic.activity. Scripts never run here, so a script stays 'running'
-        # from its last upload on.
-        basic['status'] = 'running'
+    status = basic_status(row['type'], row['status'], row['description'])
+    if status is not None:
+        basic['status'] = status
+    if status == 'running':
+        # exoline's diff knows basic.activity: a script runs from its last upload on
         basic['activity'] = [[row['modified'], ['running']]]
     return basic
+
+
+def basic_status(rtype, client_status, description):
+    """Return the ``basic.status`` that ``info`` shows for a resource, or None for the
+    types that have none (dataports, datarules without a script).
+
+    Arguments: ``rtype`` (the resource type), ``client_status`` (a client's stored status:
+    'activated', 'notactivated' or 'expired'; ignored for other types) and ``description``
+    (the resource's description dict). A client shows its status, or 'locked' when its
+    description says so; a dispatch 'activated' or 'locked'; a script datarule 'running'
+    (exoline's ``script --follow`` reads it; scripts never run here, so they stay so).
+    """
+    if rtype == 'client':
+        return 'locked' if description.get('locked') else client_status
+    if rtype == 'dispatch':
+        return 'locked' if description.get('locked') else 'activated'
+    if 'script' in description.get('rule', {}):
+        return 'running'
+    return None
 
 
 def _figures(conn, owners):
