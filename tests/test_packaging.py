@@ -33,6 +33,17 @@ def test_setup_finds_the_portals_package():
     assert 'pyonep' in found and 'pyonep.portals' in found
 
 
+def test_setup_finds_every_folder_of_modules():
+    """Every folder of pyonep that holds modules is a package that ``pip install .`` ships
+    (a folder without ``__init__.py`` imports from a checkout but is left out of an install)."""
+    from setuptools import find_packages
+    found = set(find_packages(ROOT, exclude=['tests', 'tests.*', 'benchmarks', 'examples', 'docs']))
+    for folder, _, files in os.walk(os.path.join(ROOT, 'pyonep')):
+        if any(name.endswith('.py') for name in files):
+            package = os.path.relpath(folder, ROOT).replace(os.sep, '.')
+            assert package in found, package
+
+
 def test_the_inspector_files_are_package_data():
     """`pip install .` ships the emulator inspector's page, scripts and style sheet: every
     file of its folder matches a package_data pattern, and the sdist takes them too."""
