@@ -222,21 +222,27 @@ def test_one_thread_uses_one_connection(make_onep, server):
 
 # --- the server closes a kept-alive connection ------------------------------------------------
 
-class HangUpServer(object):
-    """A loopback HTTP/1.1 server that answers one request per connection with a keep-alive
-    reply (no ``Connection: close``), then closes the connection, as a server does when a
-    kept-alive connection has been idle too long. ``closed`` is set once it has closed."""
+class OneRequestServer(object):
+    """A loopback HTTP/1.1 server that reads one request per connection, sends what
+    :meth:`answer` gives for it and closes the connection. ``port`` and ``host``
+    (``127.0.0.1:<port>``) say where it listens; ``connections`` counts what it accepted;
+    ``closed`` is set each time it has closed one."""
 
     def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(('127.0.0.1', 0))
         self.sock.listen(8)
         self.port = self.sock.getsockname()[1]
+        self.host = '127.0.0.1:%d' % self.port
         self.connections = 0
         self.closed = threading.Event()
         thread = threading.Thread(target=self._serve)
         thread.daemon = True
         thread.start()
+
+    def answer(self, body):
+        """Return the raw bytes that answer a request with ``body``."""
+        raise NotImplementedError
 
     def _serve(self):
         while True:
@@ -253,17 +259,25 @@ class HangUpServer(object):
                       if line.lower().startswith(b'content-length:')]
             while length and len(body) < length[0]:
                 body += conn.recv(65536)
-            calls = json.loads(body.decode('utf-8'))['calls']
-            reply = json.dumps([{'id': c['id'], 'status': 'ok', 'result': self.connections}
-                                for c in calls]).encode('utf-8')
-            conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n'
-                         b'Content-Length: ' + str(len(reply)).encode('ascii') + b'\r\n\r\n' +
-                         reply)
+            conn.sendall(self.answer(body))
             conn.close()
             self.closed.set()
 
     def close(self):
         self.sock.close()
+
+
+class HangUpServer(OneRequestServer):
+    """Answers each RPC request with a keep-alive reply (no ``Connection: close``), then
+    closes the connection, as a server does when a kept-alive connection has been idle
+    too long. Each call's result is the number of the connection that answered it."""
+
+    def answer(self, body):
+        calls = json.loads(body.decode('utf-8'))['calls']
+        reply = json.dumps([{'id': c['id'], 'status': 'ok', 'result': self.connections}
+                            for c in calls]).encode('utf-8')
+        return (b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n'
+                b'Content-Length: ' + str(len(reply)).encode('ascii') + b'\r\n\r\n' + reply)
 
 
 def test_a_connection_the_server_closed_is_replaced(make_onep):
@@ -350,34 +364,15 @@ def test_cookies_are_kept_and_redirects_followed_as_a_session_does(server):
         transport.close()
 
 
-class RawReplyServer(object):
-    """A loopback server that reads one request per connection, answers it with the given
-    raw bytes and closes the connection."""
+class RawReplyServer(OneRequestServer):
+    """Answers every request with the given raw bytes."""
 
     def __init__(self, reply):
         self.reply = reply
-        self.sock = socket.socket()
-        self.sock.bind(('127.0.0.1', 0))
-        self.sock.listen(8)
-        self.host = '127.0.0.1:%d' % self.sock.getsockname()[1]
-        thread = threading.Thread(target=self._serve)
-        thread.daemon = True
-        thread.start()
+        OneRequestServer.__init__(self)
 
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except (OSError, socket.error):
-                return
-            data = b''
-            while b'\r\n\r\n' not in data:
-                data += conn.recv(65536)
-            conn.sendall(self.reply)
-            conn.close()
-
-    def close(self):
-        self.sock.close()
+    def answer(self, body):
+        return self.reply
 
 
 def test_chunked_and_gzipped_replies_read_as_requests_reads_them():

@@ -15,16 +15,7 @@ def emu():
     with Emulator() as emulator:
         emulator.clock.freeze()
         yield emulator
-
-
-@pytest.fixture
-def onep(emu):
-    return emu.onep()
-
-
-@pytest.fixture
-def cik(emu):
-    return emu.root_cik
+# conftest's onep and cik fixtures use this emu in this module
 
 
 def points(onep, cik, rid):
