@@ -54,6 +54,12 @@ WITH RECURSIVE up(grp) AS (
 SELECT grp FROM up"""
 
 
+def short_message(message, limit=300):
+    """Return an error ``message`` cut to ``limit`` characters (with '...'): the
+    services' refusals quote client input, which may be of any size."""
+    return message if len(message) <= limit else message[:limit - 3] + '...'
+
+
 class FleetError(Exception):
     """A provisioning rule refused a request.
 
@@ -62,8 +68,7 @@ class FleetError(Exception):
     """
 
     def __init__(self, status, message, allow=None):
-        if len(message) > 300:  # messages quote client input; keep them short
-            message = message[:297] + '...'
+        message = short_message(message)
         Exception.__init__(self, '%d %s' % (status, message))
         self.status = status
         self.message = message

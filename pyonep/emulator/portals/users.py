@@ -31,6 +31,8 @@ import random
 import re
 import sqlite3
 
+from pyonep.emulator.fleet.common import short_message
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS portals_users (
     id TEXT PRIMARY KEY, email TEXT UNIQUE NOT NULL COLLATE NOCASE, user_name TEXT NOT NULL,
@@ -70,8 +72,7 @@ class PortalsError(Exception):
     """
 
     def __init__(self, status, message, errors=None):
-        if len(message) > 300:  # messages quote client input; keep them short
-            message = message[:297] + '...'
+        message = short_message(message)
         Exception.__init__(self, '%d %s' % (status, message))
         self.status = status
         self.message = message
