@@ -6,19 +6,12 @@ Handlers (the RPC endpoint, the provisioning endpoints, the device API, Portals,
 control API) take a :class:`Request` and return a :class:`Response`; only ``server.py``
 touches sockets. No API layer imports another: what two share lives here.
 """
-import email.parser
-import http.client
 import json
 import re
 import time
 from urllib.parse import parse_qsl, unquote
 
 from pyonep.emulator.fleet import FleetError
-
-MAX_HEADER_LINE = 65536  # the limits of the standard library's parser, kept
-MAX_HEADERS = 100
-# a header line the fast path takes: a name without whitespace, a colon, a value on one line
-SIMPLE_HEADER = re.compile(r'([!-9;-~]+):[ \t]*([^\r\n]*?)\r?\n\Z')
 
 CSV_TYPE = 'text/csv; charset=utf-8'
 FORM_TYPE = 'application/x-www-form-urlencoded; charset=utf-8'
@@ -69,77 +62,6 @@ class Request(object):
         except UnicodeDecodeError:
             return []
         return parse_qsl(text, keep_blank_values=True)
-
-
-class Headers(object):
-    """The header section of a request, looked up without regard to case.
-
-    Offers what the server and handlers use of ``http.client.HTTPMessage``: :meth:`get`,
-    :meth:`get_all`, ``in``, :meth:`keys`, :meth:`values` and ``defects`` (always empty:
-    a section the fast path cannot take is parsed by the standard library instead).
-    """
-
-    defects = ()
-
-    def __init__(self, pairs):
-        self._pairs = pairs
-        self._first = {}
-        for name, value in pairs:
-            self._first.setdefault(name.lower(), value)
-
-    def get(self, name, default=None):
-        """Return the value of the first header ``name`` (any case), or ``default``."""
-        return self._first.get(name.lower(), default)
-
-    def get_all(self, name, failobj=None):
-        """Return the values of every header ``name`` (any case), or ``failobj`` for none."""
-        lowered = name.lower()
-        found = [v for n, v in self._pairs if n.lower() == lowered]
-        return found or failobj
-
-    def __contains__(self, name):
-        return name.lower() in self._first
-
-    def keys(self):
-        """Return the header names, in order."""
-        return [n for n, _ in self._pairs]
-
-    def values(self):
-        """Return the header values, in order."""
-        return [v for _, v in self._pairs]
-
-    def items(self):
-        """Return the (name, value) pairs, in order."""
-        return list(self._pairs)
-
-
-def read_headers(rfile):
-    """Read a request's header section from ``rfile`` (up to and including its empty line).
-
-    Returns a :class:`Headers` when every line is a plain ``Name: value`` line (the common
-    case, without the cost of the ``email`` package), else the standard library's
-    ``http.client.HTTPMessage`` of the same bytes (with its ``defects``). Raises
-    ``http.client.LineTooLong`` for a line over 64 KiB and ``http.client.HTTPException``
-    for more than 100 lines, as the standard library's parser does.
-    """
-    lines = []
-    while True:
-        line = rfile.readline(MAX_HEADER_LINE + 1)
-        if len(line) > MAX_HEADER_LINE:
-            raise http.client.LineTooLong('header line')
-        lines.append(line)
-        if len(lines) > MAX_HEADERS:
-            raise http.client.HTTPException('got more than %d headers' % MAX_HEADERS)
-        if line in (b'\r\n', b'\n', b''):
-            break
-    pairs = []
-    for line in lines[:-1]:
-        match = SIMPLE_HEADER.match(line.decode('iso-8859-1'))
-        if match is None:
-            text = b''.join(lines).decode('iso-8859-1')
-            return email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
-        pairs.append(match.groups())
-    return Headers(pairs)
 
 
 class Response(object):

@@ -46,6 +46,10 @@ def _parse_int(text):
     return int(text)
 
 
+# one decoder for every body (json.loads with parse_int makes a new one per call)
+DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
 def parse_body(body):
     """Decode a request body (bytes) into a Python value.
 
@@ -54,7 +58,7 @@ def parse_body(body):
     """
     try:
         text = body.decode('utf-8')
-        value = json.loads(text, parse_int=_parse_int)
+        value = DECODER.decode(text)
     except RecursionError:
         return None, {'error': error_object(400, 'Request nests too deeply')}
     except (UnicodeDecodeError, ValueError) as exc:

@@ -1,7 +1,9 @@
-"""The emulator's HTTP server: sockets, routing and the shared state.
+"""The emulator's HTTP server: the shared state, routing and fault rules.
 
 :func:`create_state` opens the store and the platform; :class:`EmulatorServer` serves
-them over HTTP/1.1 with keep-alive, one daemon thread per connection.
+them over HTTP/1.1. Connections, keep-alive, pipelining, timeouts and shutdown are the
+event loop's (``loop.py``, one thread); where a request ends and the bytes of an answer
+are ``framing.py``'s. This module decides what each request gets.
 
 Routing:
 
@@ -17,7 +19,7 @@ Routing:
   web inspector, ``inspector_api.handle(state, request)``.
 
 Every other path answers 404 text. Before routing, the fault rules (``state.faults``) may
-strike a request: :meth:`Handler._answer` applies their effects (a status answered
+strike a request: :meth:`EmulatorServer.serve` applies their effects (a status answered
 instead, RPC calls answered with a status, an answer held back, a dropped connection) and
 logs each struck request on the ``pyonep.emulator`` logger at INFO level.
 
@@ -28,28 +30,20 @@ The ``state`` object handlers receive (:class:`State`) has these attributes:
 - ``fleet``: the :class:`~pyonep.emulator.fleet.Fleet` over the same store and platform;
 - ``portals``: the :class:`~pyonep.emulator.portals.Portals` domain;
 - ``calls``: the :class:`~pyonep.emulator.inspector.calllog.CallLog` of the requests
-  served (every routed request is recorded, after routing, by :class:`Handler`);
+  served (every request that reached routing is recorded once answered);
 - ``config``: a :class:`Config` with ``host``, ``port``, ``root_cik``, ``vendor`` and
   ``vendor_token`` (``port`` is the real one once the server is bound), and ``portals``
   (the domain's startup keys);
 - ``clock``: the platform's :class:`~pyonep.emulator.clock.Clock` (also ``platform.clock``);
 - ``faults``: the :class:`~pyonep.emulator.faults.Faults` rules.
 
-Limits and behaviour that clients can see:
+Limits and behaviour that clients can see (the connection limits are in ``loop.py``, the
+framing rules in ``framing.py``):
 
-- request bodies over :data:`MAX_BODY` bytes (32 MiB) get HTTP 413 with an RPC error object
-  (code 400, context ``calls``) and the connection is closed;
-- the answer to the 100th request on one connection carries ``Connection: close`` and the
-  connection is then closed, as the One Platform does;
-- a connection idle for :data:`IDLE_TIMEOUT` seconds is closed;
-- framing (the parts of RFC 9112 the standard library's server leaves out): empty lines
-  before a request line are skipped (up to :data:`MAX_BLANK_LINES`); a request line that
-  is not ``METHOD target HTTP/1.x`` gets 400 and HTTP/2.0 or later 505; a request whose
-  body length is ambiguous gets 400 and the connection is closed, so its body is never
-  read as another request: ``Content-Length`` headers that disagree or are not plain
-  digits, any ``Transfer-Encoding`` (a lone ``chunked`` gets 411: send Content-Length),
-  whitespace between a header name and its colon, or a folded header line. Every answer
-  has a status line;
+- request bodies over :data:`MAX_BODY` bytes (32 MiB; control API uploads 1 GiB) get HTTP
+  413 with an RPC error object (code 400, context ``calls``) and the connection is closed;
+- a request refused for its framing gets an RPC error object (code 400) with the status
+  ``framing.py`` gives, and the connection is closed;
 - an unexpected failure answers HTTP 500 with an error object (code 500) and is logged
   on the ``pyonep.emulator`` logger; no traceback is ever sent to a client.
 """
@@ -57,14 +51,10 @@ import binascii
 import json
 import logging
 import os
-import re
 import socket
-import sys
 import threading
-import http.client
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from pyonep.emulator.http import loop
 from pyonep.emulator.http import control as control_api
 from pyonep.emulator.http import device as device_api
 from pyonep.emulator.http import inspector as inspector_api
@@ -78,17 +68,12 @@ from pyonep.emulator.fleet import Fleet
 from pyonep.emulator.platform import Platform
 from pyonep.emulator.portals import Portals
 from pyonep.emulator.store import Store
-from pyonep.emulator.http.messages import (
-    Headers, Request, Response, json_response, read_headers, text_response)
+from pyonep.emulator.http.loop import Answer, Loop
+from pyonep.emulator.http.messages import Response, json_response, text_response
 
 LOG = logging.getLogger('pyonep.emulator')
 MAX_BODY = 32 * 1024 * 1024
-MAX_DRAIN = 256 * 1024 * 1024
-MAX_REQUESTS_PER_CONNECTION = 100
-IDLE_TIMEOUT = 120
-MAX_BLANK_LINES = 8
-MAX_LINE = 65536
-DIGITS = re.compile(r'[0-9]+\Z')
+LISTEN_BACKLOG = 128
 RPC_PATH = '/onep:v1/rpc/process'
 # the RPC endpoint's older name, which node-onep and javaonep post to
 RPC_PATHS = (RPC_PATH, '/api:v1/rpc/process')
@@ -227,143 +212,70 @@ def route(state, request, replace_call=None):
     return text_response(404, 'Not Found')
 
 
-class Handler(BaseHTTPRequestHandler):
-    """Reads HTTP/1.1 requests from one connection and answers them through :func:`route`."""
+class EmulatorServer(object):
+    """The HTTP server of one emulator: ``EmulatorServer(state)`` binds
+    ``state.config.host``/``port`` (port 0 picks a free one and records it in the config).
+    Its connections are served by a :class:`~pyonep.emulator.http.loop.Loop` on one thread
+    (see ``loop.py`` for the limits and timeouts); this class is what the loop asks to
+    answer each request.
 
-    protocol_version = 'HTTP/1.1'
-    server_version = 'pyonep-emulator'
-    timeout = IDLE_TIMEOUT
+    Raises ``OSError`` when the address cannot be bound.
+    """
 
-    def setup(self):
-        """Prepare a new connection: no request served yet, replies sent without delay."""
-        BaseHTTPRequestHandler.setup(self)
-        # a reply is one write, but a refusal or a held-back answer may be more: without
-        # this, Nagle's algorithm and the client's delayed ACK could delay them by 40 ms
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.requests_served = 0
-
-    def version_string(self):
-        """Return the ``Server`` header value."""
-        return self.server_version
-
-    def log_message(self, format, *args):
-        """Log each request at DEBUG level on the ``pyonep.emulator`` logger."""
-        if LOG.isEnabledFor(logging.DEBUG):
-            LOG.debug('%s - %s', self.address_string(), format % args)
-
-    def parse_request(self):
-        """Parse the request line and headers (the standard library's parser, plus the
-        framing rules of the module docstring). Returns True to serve the request; False
-        when it was refused (the answer is sent) or the client hung up."""
-        for _ in range(MAX_BLANK_LINES):  # RFC 9112 2.2: skip empty lines before a request
-            if self.raw_requestline not in (b'\r\n', b'\n'):
-                break
-            self.raw_requestline = self.rfile.readline(MAX_LINE + 1)
-        self.requestline = str(self.raw_requestline, 'iso-8859-1').rstrip('\r\n')
-        self.command, self.request_version = None, 'HTTP/1.1'  # refusals get a status line
-        if not self.raw_requestline:
-            self.close_connection = True
-            return False
-        words = self.requestline.split()
-        version = re.match(r'HTTP/(\d)\.\d\Z', words[-1]) if len(words) == 3 else None
-        if version is None or len(self.raw_requestline) > MAX_LINE:
-            return self._refuse(400, 'Bad request line: send METHOD target HTTP/1.1')
-        if version.group(1) != '1':
-            return self._refuse(505, 'HTTP version not supported: use HTTP/1.1')
-        if not self._parse_head(words):
-            return False
-        status, message = self._framing_error()
-        return self._refuse(status, message) if status else True
-
-    def _parse_head(self, words):
-        """Take the checked request line ``words`` and read the headers (as the standard
-        library's ``parse_request`` does, with :func:`read_headers` instead of the ``email``
-        package). Returns False when refused (the answer is sent)."""
-        self.command, self.path, self.request_version = words
-        self.close_connection = self.request_version < 'HTTP/1.1'
-        if self.path.startswith('//'):  # never read as a scheme-relative URL (gh-87389)
-            self.path = '/' + self.path.lstrip('/')
+    def __init__(self, state):
+        self.state = state
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            self.headers = read_headers(self.rfile)
-        except http.client.LineTooLong as err:
-            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, 'Line too long', str(err))
-            return False
-        except http.client.HTTPException as err:
-            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, 'Too many headers', str(err))
-            return False
-        connection = self.headers.get('Connection', '').lower()
-        if connection == 'close':
-            self.close_connection = True
-        elif connection == 'keep-alive':
-            self.close_connection = False
-        if (self.headers.get('Expect', '').lower() == '100-continue'
-                and self.request_version >= 'HTTP/1.1'):
-            return self.handle_expect_100()
-        return True
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((state.config.host, state.config.port))
+            listener.listen(LISTEN_BACKLOG)
+        except OSError:
+            listener.close()
+            raise
+        self.server_address = listener.getsockname()
+        state.config.port = self.server_address[1]
+        self.loop = Loop(listener, self)
+        self._thread = None
 
-    def _framing_error(self):
-        """Return (status, message) when the request's body length is ambiguous, else
-        (None, None); on success ``self.body_length`` holds the length."""
-        headers = self.headers
-        # plain headers (messages.Headers) passed these checks line by line when read
-        if not isinstance(headers, Headers) and (headers.defects or any(
-                c in name for name in headers.keys() for c in ' \t') or any(
-                '\n' in value for value in headers.values())):
-            return 400, 'Malformed header section'
-        if 'Transfer-Encoding' in headers:
-            if [v.strip().lower() for v in headers.get_all('Transfer-Encoding')] == ['chunked']:
-                return 411, 'Chunked request bodies are not supported; send Content-Length'
-            return 400, 'Transfer-Encoding is not supported; send Content-Length'
-        lengths = set(v.strip() for h in headers.get_all('Content-Length', ()) for v in h.split(','))
-        if len(lengths) > 1 or not all(DIGITS.match(v) for v in lengths):
-            return 400, 'Bad Content-Length'
-        self.body_length = int(lengths.pop()) if lengths else 0
-        return None, None
+    def start(self):
+        """Serve in a background daemon thread and return at once."""
+        self._thread = threading.Thread(target=self.loop.run, name='pyonep-emulator')
+        self._thread.daemon = True
+        self._thread.start()
 
-    def _refuse(self, status, message):
-        """Answer ``status`` with an RPC error object, close the connection; return False."""
-        self.close_connection = True
-        self._send(json_response({'error': rpc.error_object(400, message)}, status=status))
-        return False
+    def stop(self):
+        """Stop serving and close the database, finishing what is under way first: long
+        polls are woken and answered, answers held back by latency faults are sent, and
+        every connection is closed once its answers are out (see :meth:`Loop.stop`).
 
-    def _serve(self):
-        """Read one request's body (within the size limit), route it and send the answer."""
-        self.requests_served += 1
-        length = self.body_length
-        if length > (control_api.MAX_UPLOAD if control_api.is_control(self.path) else MAX_BODY):
-            self.close_connection = True
-            self._drain(length)
-            return self._send(json_response({'error': rpc.error_object(
-                400, 'Request body over the %d byte limit' % MAX_BODY, 'calls')}, status=413))
-        body = self.rfile.read(length) if length else b''
-        request = Request(self.command, self.path, self.headers, body,
-                          self.server.server_address, self.client_address)
-        try:
-            response = self._answer(request)
-        except Exception:
-            LOG.exception('internal error answering %s %s', self.command, self.path)
-            response = json_response({'error': rpc.error_object(500, 'Internal error')}, status=500)
-        self.server.state.calls.record(request, response)
-        if response is None:  # a dropped connection: no answer at all
-            self.close_connection = True
-            return
-        self._send(response)
-
-    def _answer(self, request):
-        """Route ``request``, applying the fault rule that strikes it, if any.
-
-        Returns the Response to send, or None to close the connection without answering.
+        Every acknowledged write is already committed, so none is lost.
         """
-        state = self.server.state
+        if self._thread is not None:
+            self.loop.stop()
+            self._thread.join()
+            self.loop.join_calls(loop.STOP_GRACE)
+        else:
+            self.interrupt()
+            self.loop.close()
+        self.state.store.close()
+
+    # ------------------------------------------------------- what the loop asks
+    def serve(self, request):
+        """Answer ``request``, applying the fault rule that strikes it, if any.
+
+        Returns a :class:`~pyonep.emulator.http.loop.Answer`: the Response (None to close
+        the connection without answering) and how long to hold it back.
+        """
+        state = self.state
         if control_api.is_control(request.path):
-            return control_api.handle(state, request)
+            return Answer(control_api.handle(state, request))
         fault = state.faults.strike(fault_target(request)) if state.faults.any() else None
         if fault is None:
-            return route(state, request)
+            return Answer(route(state, request))
         request.fault = fault.describe()
         LOG.info('%s struck %s %s', request.fault, request.method, request.raw_path)
         if fault.effect == 'drop' and fault.drop == 'before':
-            return None
+            return Answer(None)
         if fault.effect == 'status':
             status, body, headers = fault.status_reply(api_of(request.path))
             if isinstance(body, str):
@@ -375,88 +287,40 @@ class Handler(BaseHTTPRequestHandler):
                     response.content_type = value
                 else:
                     response.headers.append((name, value))
-            return response
+            return Answer(response)
         replace = fault.call_reply if fault.effect in ('rpc_status', 'rpc_error') else None
         response = route(state, request, replace)
         if fault.effect == 'drop':
-            return None
+            return Answer(None)
         if fault.effect == 'latency_ms':
-            self.server.stopping.wait(fault.latency_ms / 1000.0)
-        return response
+            return Answer(response, fault.latency_ms / 1000.0)
+        return Answer(response)
 
-    def _drain(self, length):
-        if length > MAX_DRAIN:
-            return
-        while length > 0:
-            chunk = self.rfile.read(min(length, 1 << 20))
-            if not chunk:
-                return
-            length -= len(chunk)
+    def needs_thread(self, request):
+        """Return True for a request that may wait for new data (an RPC body that may hold
+        a ``wait`` call, a device long poll): it is served on a thread of its own."""
+        path = request.path
+        if path in RPC_PATHS:
+            # "wait" spelled with \\u escapes has no b'wait' in it
+            return b'wait' in request.body or b'\\u' in request.body
+        return 'Request-Timeout' in request.headers and api_of(path) == 'device'
 
-    def _send(self, response):
-        if self.requests_served >= MAX_REQUESTS_PER_CONNECTION:
-            self.close_connection = True
-        self.send_response(response.status)
-        if response.content_type:
-            self.send_header('Content-Type', response.content_type)
-        self.send_header('Content-Length', str(len(response.body)))
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header('Connection', 'close' if self.close_connection else 'keep-alive')
-        # the header section and the body leave in one write (one send on the socket)
-        self._headers_buffer.append(b'\r\n')
-        if self.command != 'HEAD':
-            self._headers_buffer.append(response.body)
-        data, self._headers_buffer = b''.join(self._headers_buffer), []
-        self.wfile.write(data)
+    def body_limit(self, path):
+        """Return the largest request body accepted on ``path``, in bytes."""
+        return control_api.MAX_UPLOAD if control_api.is_control(path) else MAX_BODY
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve
+    def refusal(self, status, message, context=None, code=400):
+        """Return the Response refusing a request: HTTP ``status`` with an RPC error object
+        (``code``, ``message``, ``context``)."""
+        return json_response({'error': rpc.error_object(code, message, context)}, status=status)
 
+    def record(self, request, response):
+        """Add an answered (or, with None, dropped) request to the call log."""
+        self.state.calls.record(request, response)
 
-class EmulatorServer(ThreadingHTTPServer):
-    """The HTTP server of one emulator: ``EmulatorServer(state)`` binds
-    ``state.config.host``/``port`` (port 0 picks a free one and records it in the config).
-
-    Raises ``OSError`` when the address cannot be bound.
-    """
-
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, state):
-        self.state = state
-        self.stopping = threading.Event()  # cuts short answers held back by latency faults
-        ThreadingHTTPServer.__init__(self, (state.config.host, state.config.port), Handler)
-        state.config.port = self.server_address[1]
-        self._thread = None
-
-    def handle_error(self, request, client_address):
-        """Log a failure outside the handlers (a client that hung up is only a debug line)."""
-        error = sys.exc_info()[1]
-        if isinstance(error, (ConnectionError, socket.timeout)):
-            LOG.debug('connection from %s ended: %s', client_address, error)
-        else:
-            LOG.exception('error serving %s', client_address)
-
-    def start(self):
-        """Serve in a background daemon thread and return at once."""
-        self._thread = threading.Thread(target=self.serve_forever, args=(0.05,), name='pyonep-emulator')
-        self._thread.daemon = True
-        self._thread.start()
-
-    def stop(self):
-        """Stop serving, wake pending long polls, close the socket and the database.
-
-        Every acknowledged write is already committed, so none is lost.
-        """
+    def interrupt(self):
+        """Wake every waiting call so that it answers now: the server is stopping."""
         self.state.platform.close()
-        self.stopping.set()
-        if self._thread is not None:
-            self.shutdown()
-            self._thread.join()
-        self.server_close()
-        self.state.store.close()
 
 
 def ready_line(config):

@@ -88,7 +88,7 @@ class CallLog(object):
 
     Arguments: ``capacity`` (entries kept), ``skip`` (path prefixes not recorded) and
     ``clock`` (wall clock for the ``time`` of entries, ``time.time`` by default).
-    Thread-safe: the server records from one thread per connection.
+    Thread-safe: the server records from its loop and from the threads of long polls.
     """
 
     def __init__(self, capacity=CAPACITY, skip=('/_inspector',), clock=None):
@@ -106,33 +106,21 @@ class CallLog(object):
         None when the connection was dropped without an answer.
 
         Requests for the root page and for paths in ``skip`` are not recorded. Returns
-        the new entry (None when skipped). Raises nothing of its own.
+        the new entry's id (None when skipped). Raises nothing of its own.
+
+        Recording is cheap (it runs for every call the emulator serves): it keeps the first
+        :data:`MAX_SHOWN` bytes of each body and builds the entry the first time
+        :meth:`entries` shows it.
         """
         path = request.path
         if path == '/' or path.startswith(self.skip):
             return None
-        now = self.clock()
-        received = request.received
-        reply = shown_body(response.body if response is not None else b'')
-        entry = {
-            'time': now,
-            'duration_ms': None if received is None else round((time.time() - received) * 1000, 2),
-            'method': request.method, 'path': path, 'query': request.query,
-            'client': request.client_address[0] if request.client_address else None,
-            'kind': kind_of(path), 'status': None if response is None else response.status,
-            'fault': request.fault,
-            'keys': request_keys(request.headers, request.body, path,
-                                 '' if reply['binary'] else reply['body']),
-            'request': dict(shown_body(request.body),
-                            headers=[[k, v] for k, v in request.headers.items()]),
-            'response': dict(reply, headers=[] if response is None else (
-                [['Content-Type', response.content_type]] + [list(h) for h in response.headers])),
-        }
+        record = _Record(request, response, self.clock())
         with self._lock:
-            entry['id'] = next(self._ids)
-            self.last_id = entry['id']
-            self._entries.append(entry)
-        return entry
+            record.id = next(self._ids)
+            self.last_id = record.id
+            self._entries.append(record)
+        return record.id
 
     def entries(self, since=0, before=None, limit=100, key=None, text=None, kind=None):
         """Return the logged entries that match, newest first, at most ``limit``.
@@ -143,11 +131,12 @@ class CallLog(object):
         contain it) and ``kind`` (see :func:`kind_of`). Raises nothing of its own.
         """
         with self._lock:
-            entries = list(self._entries)
+            records = list(self._entries)
         found = []
-        for entry in reversed(entries):
-            if entry['id'] <= since or (before is not None and entry['id'] >= before):
+        for record in reversed(records):
+            if record.id <= since or (before is not None and record.id >= before):
                 continue
+            entry = record.entry()
             if kind and entry['kind'] != kind:
                 continue
             if key and key not in entry['keys'] and not self._shows(entry, key):
@@ -168,3 +157,67 @@ class CallLog(object):
     def __len__(self):
         with self._lock:
             return len(self._entries)
+
+
+class _Record(object):
+    """One logged request as recorded: the fields :meth:`entry` needs, bodies cut to what
+    is shown, so that holding :data:`CAPACITY` records never holds whole large bodies."""
+
+    __slots__ = ('id', 'time', 'duration_ms', 'method', 'path', 'query', 'client', 'fault',
+                 'headers', 'body', 'size', 'keys', 'status', 'reply_type', 'reply_headers',
+                 'reply', 'reply_size', '_entry')
+
+    def __init__(self, request, response, now):
+        received = request.received
+        self.time = now
+        self.duration_ms = None if received is None else round((time.time() - received) * 1000, 2)
+        self.method, self.path, self.query = request.method, request.path, request.query
+        self.client = request.client_address[0] if request.client_address else None
+        self.fault = request.fault
+        self.headers = request.headers
+        body = request.body
+        self.size = len(body)
+        self.body = body[:MAX_SHOWN + 4]
+        # a key may sit anywhere in a large body: look for it now, while the body is whole
+        self.keys = None if self.size <= len(self.body) else request_keys(
+            request.headers, body, request.path, '')
+        self.status = None if response is None else response.status
+        self.reply_type = None if response is None else response.content_type
+        self.reply_headers = [] if response is None else response.headers
+        reply = b'' if response is None else response.body
+        self.reply_size = len(reply)
+        self.reply = reply[:MAX_SHOWN + 4]
+        self._entry = None
+
+    def entry(self):
+        """Return the entry dict of the module docstring (built once)."""
+        if self._entry is not None:
+            return self._entry
+        reply = _shown(self.reply, self.reply_size)
+        answer_text = '' if reply['binary'] else reply['body']
+        keys = self.keys
+        if keys is None:
+            keys = request_keys(self.headers, self.body, self.path, answer_text)
+        else:
+            keys = sorted(set(keys) | set(request_keys({}, b'', self.path, answer_text)))
+        self._entry = {
+            'id': self.id, 'time': self.time, 'duration_ms': self.duration_ms,
+            'method': self.method, 'path': self.path, 'query': self.query,
+            'client': self.client, 'kind': kind_of(self.path), 'status': self.status,
+            'fault': self.fault, 'keys': keys,
+            'request': dict(_shown(self.body, self.size),
+                            headers=[[k, v] for k, v in self.headers.items()]),
+            'response': dict(reply, headers=[] if self.status is None else (
+                [['Content-Type', self.reply_type]] + [list(h) for h in self.reply_headers])),
+        }
+        self.headers = self.body = self.reply = self.reply_headers = None
+        return self._entry
+
+
+def _shown(kept, size):
+    """Return :func:`shown_body` of a body of ``size`` bytes of which ``kept`` is the start."""
+    shown = shown_body(kept)
+    if size > len(kept):
+        shown['size'] = size
+        shown['truncated'] = True
+    return shown

@@ -1,0 +1,506 @@
+"""The emulator's connections: one thread with a ``selectors`` event loop serving HTTP/1.1
+with keep-alive and pipelining.
+
+:class:`Loop` accepts connections on a listening socket, reads their bytes, takes each
+complete request (``framing.py`` finds where it ends) and hands it to its ``app`` (the
+:class:`~pyonep.emulator.http.server.EmulatorServer`), then writes the answer. Most calls
+are answered on the loop's own thread, one after another: the platform's rules run under
+one store lock anyway, and a thread switch per request would cost more than the call. A
+request that may wait (a ``wait`` long poll, a device long poll) is served on a thread of
+its own, and an answer held back by a latency fault waits in the loop's timer list, so
+neither holds up anyone else. The requests of one connection are answered in the order
+they came, one at a time.
+
+Limits, read from this module each time they are used (a test may change them):
+
+- :data:`MAX_CONNECTIONS` open at once; further clients wait in the listen backlog;
+- a connection with no request under way is closed after :data:`IDLE_TIMEOUT` seconds;
+- a request must arrive in full within :data:`REQUEST_TIMEOUT` seconds of its first byte,
+  else it is answered 408 and the connection closed (a slow or stalled client holds no
+  one up, and cannot hold its connection open by trickling bytes);
+- an answer the client does not read for :data:`IDLE_TIMEOUT` seconds closes the
+  connection; while :data:`MAX_PENDING` bytes of answers wait unread, no further requests
+  of that connection are read;
+- the answer to the :data:`MAX_REQUESTS_PER_CONNECTION`-th request on one connection says
+  ``Connection: close`` and the connection is then closed, as the One Platform does.
+
+:meth:`Loop.stop` finishes what is under way: it stops accepting and reading, sends the
+answers held back, lets the calls running on threads end (the app's ``interrupt`` wakes
+long polls), answers each connection's complete requests already received, and closes
+every connection once its answers are sent (or after :data:`STOP_GRACE` seconds).
+"""
+import errno
+import heapq
+import itertools
+import logging
+import selectors
+import socket
+import threading
+import time
+
+from pyonep.emulator.http import framing
+from pyonep.emulator.http.messages import Request
+
+LOG = logging.getLogger('pyonep.emulator')
+MAX_CONNECTIONS = 1000
+IDLE_TIMEOUT = 120
+REQUEST_TIMEOUT = 120
+MAX_REQUESTS_PER_CONNECTION = 100
+MAX_PENDING = 4 * 1024 * 1024
+MAX_READ_AHEAD = 1024 * 1024
+MAX_DRAIN = 256 * 1024 * 1024
+STOP_GRACE = 10.0
+SWEEP_EVERY = 0.25
+RECV_SIZE = 256 * 1024
+READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
+
+
+class Answer(object):
+    """What the app gives for one request: ``response`` (a Response, or None to close the
+    connection without answering) and ``delay`` (seconds to hold the answer back)."""
+
+    __slots__ = ('response', 'delay')
+
+    def __init__(self, response, delay=0):
+        self.response = response
+        self.delay = delay
+
+
+class Connection(object):
+    """One client connection's state, as the loop keeps it."""
+
+    __slots__ = ('sock', 'address', 'inbox', 'outbox', 'sent', 'events', 'head', 'served',
+                 'busy', 'closing', 'eof', 'drain', 'started', 'since')
+
+    def __init__(self, sock, address, now):
+        self.sock = sock
+        self.address = address
+        self.inbox = bytearray()   # bytes received and not yet taken as a request
+        self.outbox = bytearray()  # answer bytes not yet sent, from offset ``sent``
+        self.sent = 0
+        self.events = 0            # what the selector watches for
+        self.head = None           # the head of a request whose body is still arriving
+        self.served = 0            # requests taken so far
+        self.busy = False          # a request is being served on a thread or held back
+        self.closing = False       # close once the answers are sent
+        self.eof = False           # the client will send nothing more
+        self.drain = 0             # body bytes of a refused request still to discard
+        self.started = None        # when the request under way began to arrive
+        self.since = now           # when the connection last made progress
+
+    def pending(self):
+        """Return how many answer bytes wait to be sent."""
+        return len(self.outbox) - self.sent
+
+
+class Loop(object):
+    """Serve HTTP/1.1 on ``listener`` (a bound, listening socket) for ``app``.
+
+    ``app`` offers ``serve(request)`` (returns an :class:`Answer` for a
+    :class:`~pyonep.emulator.http.messages.Request`), ``needs_thread(request)`` (True for a
+    request that may wait), ``body_limit(path)`` (bytes), ``refusal(status, message,
+    context=None, code=400)`` (the Response of a refused request), ``record(request,
+    response)`` (the call log) and ``interrupt()`` (wake waiting calls: the server is
+    stopping). :meth:`run` serves until :meth:`stop`.
+    """
+
+    def __init__(self, listener, app):
+        self.listener = listener
+        self.server_address = listener.getsockname()
+        listener.setblocking(False)
+        self.app = app
+        self.selector = selectors.DefaultSelector()
+        self.connections = {}
+        self.stopping = False
+        self.finished = threading.Event()
+        self._accepting = False
+        self._timers = []
+        self._sequence = itertools.count()
+        self._done = []
+        self._lock = threading.Lock()
+        self._threads = set()
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake_reader.setblocking(False)
+        self._wake_writer.setblocking(False)
+        self._next_sweep = 0
+
+    # ---------------------------------------------------------------- running
+    def run(self):
+        """Serve until :meth:`stop` has finished what was under way (on the loop's thread)."""
+        self.selector.register(self._wake_reader, READ, None)
+        self._accept_again()
+        deadline = None
+        try:
+            while True:
+                if self.stopping:
+                    if deadline is None:
+                        deadline = self._begin_stop()
+                    if not self.connections or time.monotonic() > deadline:
+                        break
+                for key, mask in self.selector.select(self._select_timeout()):
+                    connection = key.data
+                    if connection is None:
+                        self._woken()
+                    elif connection is self:
+                        self._accept()
+                    else:
+                        if mask & READ:
+                            self._readable(connection)
+                        if mask & WRITE and connection.sock is not None:
+                            self._writable(connection)
+                self._run_timers()
+        finally:
+            self._close_everything()
+            self.finished.set()
+
+    def stop(self):
+        """Ask the loop to stop (from any thread); it finishes what is under way first."""
+        self.stopping = True
+        self._wake()
+
+    def close(self):
+        """Close the listening socket and every connection at once (a loop never run)."""
+        self._close_everything()
+        self.finished.set()
+
+    def join_calls(self, timeout):
+        """Wait up to ``timeout`` seconds for the calls still running on threads to end."""
+        deadline = time.monotonic() + timeout
+        for thread in list(self._threads):
+            thread.join(max(0, deadline - time.monotonic()))
+
+    def _select_timeout(self):
+        now = time.monotonic()
+        timeout = max(0, self._next_sweep - now) if self.connections else None
+        if self._timers:
+            until = max(0, self._timers[0][0] - now)
+            timeout = until if timeout is None else min(timeout, until)
+        return timeout if not self.stopping else min(timeout if timeout is not None else 0.1, 0.1)
+
+    def _wake(self):
+        try:
+            self._wake_writer.send(b'x')
+        except (BlockingIOError, OSError):
+            pass  # a wake-up is already pending, or the loop is gone
+
+    def _woken(self):
+        try:
+            while self._wake_reader.recv(4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+        with self._lock:
+            done, self._done = self._done, []
+        for connection, request, head, answer, thread in done:
+            self._threads.discard(thread)
+            self._resume(connection)
+            self._deliver(connection, request, head, answer)
+            if connection.sock is not None:
+                self._continue(connection)
+
+    def _resume(self, connection):
+        """End a wait on a thread or a held answer: the timeouts start again from now."""
+        connection.busy = False
+        connection.since = time.monotonic()
+        if connection.started is not None:
+            connection.started = connection.since
+
+    # ---------------------------------------------------------------- timers
+    def _schedule(self, delay, function, *args):
+        heapq.heappush(self._timers, (time.monotonic() + delay, next(self._sequence),
+                                      function, args))
+
+    def _run_timers(self, everything=False):
+        now = time.monotonic()
+        while self._timers and (everything or self._timers[0][0] <= now):
+            _, _, function, args = heapq.heappop(self._timers)
+            function(*args)
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_EVERY
+            self._sweep(now)
+
+    def _sweep(self, now):
+        """Close the connections that waited too long (see the module docstring)."""
+        for connection in list(self.connections.values()):
+            if connection.busy or connection.sock is None:
+                continue
+            if connection.pending() or connection.started is None:
+                # answers the client does not read, or no request under way
+                if now - connection.since > IDLE_TIMEOUT:
+                    self._close(connection)
+            elif now - connection.started > REQUEST_TIMEOUT:
+                if connection.closing:  # the body of a refused request, still trickling
+                    self._close(connection)
+                else:
+                    self._refuse(connection, framing.Refusal(
+                        408, 'The request did not arrive in full within %d seconds'
+                        % REQUEST_TIMEOUT))
+
+    # ---------------------------------------------------------------- connections
+    def _accept_again(self):
+        if not self._accepting and not self.stopping:
+            self.selector.register(self.listener, READ, self)
+            self._accepting = True
+
+    def _pause_accepting(self):
+        if self._accepting:
+            self.selector.unregister(self.listener)
+            self._accepting = False
+
+    def _accept(self):
+        now = time.monotonic()
+        while len(self.connections) < MAX_CONNECTIONS:
+            try:
+                sock, address = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    LOG.warning('cannot accept a connection now: %s', exc)
+                    self._pause_accepting()
+                    self._schedule(0.5, self._accept_again)
+                return  # ECONNABORTED and the like: the client is gone already
+            sock.setblocking(False)
+            # an answer is one write, but a refusal after 100 Continue is two: without this,
+            # Nagle's algorithm and the client's delayed ACK could hold it for 40 ms
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            connection = Connection(sock, address, now)
+            self.connections[sock.fileno()] = connection
+            self._watch(connection)
+        self._pause_accepting()
+
+    def _wants_read(self, connection):
+        if self.stopping or connection.eof:
+            return False
+        if connection.drain > 0:
+            return True
+        if connection.closing or connection.pending() >= MAX_PENDING:
+            return False
+        return not connection.busy or len(connection.inbox) < MAX_READ_AHEAD
+
+    def _watch(self, connection):
+        """Make the selector watch ``connection`` for what it needs now."""
+        events = (READ if self._wants_read(connection) else 0) | (
+            WRITE if connection.pending() else 0)
+        if events == connection.events:
+            return
+        if not connection.events:
+            self.selector.register(connection.sock, events, connection)
+        elif not events:
+            self.selector.unregister(connection.sock)
+        else:
+            self.selector.modify(connection.sock, events, connection)
+        connection.events = events
+
+    def _close(self, connection):
+        sock = connection.sock
+        if sock is None:
+            return
+        connection.sock = None
+        self.connections.pop(sock.fileno(), None)
+        if connection.events:
+            self.selector.unregister(sock)
+            connection.events = 0
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        sock.close()
+        if not self._accepting and not self.stopping and len(self.connections) < MAX_CONNECTIONS:
+            self._accept_again()
+
+    def _close_everything(self):
+        for connection in list(self.connections.values()):
+            self._close(connection)
+        if self._accepting:
+            self._pause_accepting()
+        self.listener.close()
+        self.selector.close()
+        self._wake_reader.close()
+        self._wake_writer.close()
+
+    # ---------------------------------------------------------------- reading
+    def _readable(self, connection):
+        try:
+            data = connection.sock.recv(RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            LOG.debug('connection from %s ended: %s', connection.address, exc)
+            self._close(connection)
+            return
+        now = time.monotonic()
+        connection.since = now
+        if not data:
+            connection.eof = True
+            connection.drain = 0
+        elif connection.drain > 0:
+            connection.drain -= len(data)
+        else:
+            if connection.started is None:
+                connection.started = now
+            connection.inbox += data
+        self._continue(connection)
+
+    def _continue(self, connection):
+        """Take and serve the complete requests of ``connection`` that can go now, in order."""
+        while connection.sock is not None and not connection.busy and not connection.closing:
+            if connection.pending() >= MAX_PENDING:
+                break
+            try:
+                taken = self._take_request(connection)
+            except framing.Refusal as refusal:
+                self._refuse(connection, refusal)
+                return
+            if taken is None:
+                if connection.eof or self.stopping:
+                    connection.closing = True  # nothing more will come, or be read
+                break
+            request, head = taken
+            if self.app.needs_thread(request):
+                self._serve_on_thread(connection, request, head)
+                break
+            self._deliver(connection, request, head, self._serve(request))
+        if connection.sock is not None:
+            self._flush(connection)
+
+    def _take_request(self, connection):
+        """Return the next complete (request, head) of ``connection``, or None."""
+        inbox = connection.inbox
+        head = connection.head
+        if head is None:
+            if not inbox:
+                return None
+            head = framing.take_head(inbox)
+            if head is None:
+                return None
+            path = head.target.partition('?')[0]
+            if head.body_length > self.app.body_limit(path):
+                connection.drain = head.body_length - len(inbox)
+                raise framing.Refusal(413, 'Request body over the %d byte limit'
+                                      % self.app.body_limit(path))
+            connection.head = head
+            if head.expects_continue and len(inbox) < head.body_length:
+                connection.outbox += framing.CONTINUE
+        if len(inbox) < head.body_length:
+            return None
+        body = bytes(inbox[:head.body_length])
+        del inbox[:head.body_length]
+        connection.head = None
+        connection.served += 1
+        connection.started = time.monotonic() if inbox else None
+        request = Request(head.method, head.target, head.headers, body, self.server_address,
+                          connection.address)
+        return request, head
+
+    def _refuse(self, connection, refusal):
+        """Answer ``refusal`` and close the connection once it is sent."""
+        context = 'calls' if refusal.status == 413 else None
+        response = self.app.refusal(refusal.status, refusal.message, context)
+        connection.outbox += framing.serialize(response, False)
+        connection.closing = True
+        connection.inbox.clear()
+        connection.head = None
+        if connection.drain > MAX_DRAIN:
+            connection.drain = 0  # too much to read and throw away: close at once
+        self._flush(connection)
+
+    # ---------------------------------------------------------------- serving
+    def _serve(self, request):
+        try:
+            return self.app.serve(request)
+        except Exception:
+            LOG.exception('internal error answering %s %s', request.method, request.raw_path)
+            return Answer(self.app.refusal(500, 'Internal error', code=500))
+
+    def _serve_on_thread(self, connection, request, head):
+        connection.busy = True
+        thread = threading.Thread(target=self._serve_and_report, args=(connection, request, head),
+                                  name='pyonep-emulator-call')
+        thread.daemon = True
+        self._threads.add(thread)
+        thread.start()
+
+    def _serve_and_report(self, connection, request, head):
+        answer = self._serve(request)
+        with self._lock:
+            self._done.append((connection, request, head, answer, threading.current_thread()))
+        self._wake()
+
+    def _deliver(self, connection, request, head, answer):
+        """Record ``answer`` and send it, hold it back, or close the connection."""
+        self.app.record(request, answer.response)
+        if connection.sock is None:
+            return  # the client went away meanwhile
+        if answer.response is None:
+            self._close(connection)
+        elif answer.delay > 0 and not self.stopping:
+            connection.busy = True
+            self._schedule(answer.delay, self._release, connection, head, answer.response)
+        else:
+            self._send(connection, head, answer.response)
+
+    def _release(self, connection, head, response):
+        self._resume(connection)
+        if connection.sock is not None:
+            self._send(connection, head, response)
+            self._continue(connection)
+
+    def _send(self, connection, head, response):
+        keep_alive = (head.keep_alive and not self.stopping
+                      and connection.served < MAX_REQUESTS_PER_CONNECTION)
+        connection.outbox += framing.serialize(response, keep_alive, head.method != 'HEAD')
+        if not keep_alive:
+            connection.closing = True
+        if LOG.isEnabledFor(logging.DEBUG):
+            LOG.debug('%s - "%s %s %s" %d', connection.address[0], head.method, head.target,
+                      head.version, response.status)
+
+    # ---------------------------------------------------------------- writing
+    def _writable(self, connection):
+        self._flush(connection)
+        if connection.sock is not None and connection.inbox and not connection.busy:
+            self._continue(connection)
+
+    def _flush(self, connection):
+        """Send what the socket takes now; close when done and asked to; watch for the rest."""
+        if connection.pending():
+            try:
+                if connection.sent:
+                    with memoryview(connection.outbox) as view, view[connection.sent:] as rest:
+                        count = connection.sock.send(rest)
+                else:
+                    count = connection.sock.send(connection.outbox)
+            except (BlockingIOError, InterruptedError):
+                count = 0
+            except OSError as exc:
+                LOG.debug('connection from %s ended: %s', connection.address, exc)
+                self._close(connection)
+                return
+            if count:
+                connection.since = time.monotonic()
+            connection.sent += count
+            if connection.sent == len(connection.outbox):
+                connection.outbox.clear()
+                connection.sent = 0
+            elif connection.sent > MAX_PENDING:
+                del connection.outbox[:connection.sent]
+                connection.sent = 0
+        if connection.closing and not connection.pending() and connection.drain <= 0 \
+                and not connection.busy:
+            self._close(connection)
+        else:
+            self._watch(connection)
+
+    # ---------------------------------------------------------------- stopping
+    def _begin_stop(self):
+        """Stop accepting and reading; send held answers; return the deadline to finish by."""
+        self._pause_accepting()
+        self.app.interrupt()
+        self._run_timers(everything=True)
+        for connection in list(self.connections.values()):
+            connection.drain = 0
+            if connection.sock is not None and not connection.busy:
+                self._continue(connection)
+        return time.monotonic() + STOP_GRACE
+
