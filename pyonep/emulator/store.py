@@ -76,6 +76,39 @@ class Store(object):
             self._depth = depth
             self.conn.execute('RELEASE sp%d' % depth if depth else 'COMMIT')
 
+    def begin_batch(self):
+        """Open a transaction that the transactions which follow on this thread join, each
+        as a savepoint of it, until :meth:`end_batch`: the changes of many calls then reach
+        the file in one commit (a group commit). Holds ``lock`` until :meth:`end_batch`, so
+        no other thread sees the batch half-done.
+
+        Raises ``sqlite3.Error`` when the transaction cannot begin (the lock is then free).
+        """
+        self.lock.acquire()
+        try:
+            self.conn.execute('BEGIN')
+        except BaseException:
+            self.lock.release()
+            raise
+        self._depth = 1
+
+    def end_batch(self):
+        """Commit the batch :meth:`begin_batch` opened and release ``lock``.
+
+        Raises ``sqlite3.Error`` when the commit fails; the batch's changes are then rolled
+        back, all of them.
+        """
+        try:
+            self._depth = 0
+            self.conn.execute('COMMIT')
+        except BaseException:
+            self.version += 1
+            if self.conn.in_transaction:
+                self.conn.execute('ROLLBACK')
+            raise
+        finally:
+            self.lock.release()
+
     def changed(self):
         """Say that cached facts may be stale: every cache kept over this store (keyed on
         ``version``) starts afresh. The store calls it on every change to a watched table

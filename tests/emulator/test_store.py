@@ -110,3 +110,66 @@ def test_replace_with_copies_another_store_whole(tmp_path):
     assert live.execute('PRAGMA journal_mode') == [('wal',)]
     live.close()
     other.close()
+
+
+def test_a_batch_commits_its_transactions_together(tmp_path):
+    """Group commit: transactions inside a batch are savepoints of it; another connection
+    sees none of them until end_batch, a failing one is undone alone, and another thread
+    waits for the batch to end."""
+    import threading
+    path = str(tmp_path / 'batch.db')
+    store = Store(path)
+    store.ensure_schema('CREATE TABLE IF NOT EXISTS t (x INTEGER)')
+    reader = sqlite3.connect(path)
+    try:
+        store.begin_batch()
+        with store.transaction() as conn:
+            conn.execute('INSERT INTO t VALUES (1)')
+        with pytest.raises(ValueError):
+            with store.transaction() as conn:
+                conn.execute('INSERT INTO t VALUES (2)')
+                raise ValueError('undo this one only')
+        with store.transaction() as conn:
+            conn.execute('INSERT INTO t VALUES (3)')
+        assert reader.execute('SELECT x FROM t').fetchall() == []  # not committed yet
+        seen = []
+        other = threading.Thread(target=lambda: seen.append(store.execute('SELECT count(*) FROM t')))
+        other.start()
+        other.join(0.2)
+        assert other.is_alive() and seen == []  # the batch holds the lock
+        store.end_batch()
+        other.join(5)
+        assert seen == [[(2,)]]
+        assert reader.execute('SELECT x FROM t ORDER BY x').fetchall() == [(1,), (3,)]
+        with store.transaction() as conn:  # back to plain transactions
+            conn.execute('INSERT INTO t VALUES (4)')
+        assert reader.execute('SELECT count(*) FROM t').fetchall() == [(3,)]
+    finally:
+        reader.close()
+        store.close()
+
+
+def test_a_batch_whose_commit_fails_is_undone_whole(tmp_path):
+    """end_batch raises when sqlite refuses the commit (here: a deferred foreign key) and
+    leaves nothing of the batch behind, with the lock free again."""
+    store = Store(str(tmp_path / 'failing.db'))
+    store.ensure_schema('CREATE TABLE IF NOT EXISTS p (id INTEGER PRIMARY KEY);'
+                        'CREATE TABLE IF NOT EXISTS c (p INTEGER REFERENCES p (id) '
+                        'DEFERRABLE INITIALLY DEFERRED)')
+    store.conn.execute('PRAGMA foreign_keys=ON')
+    try:
+        store.begin_batch()
+        with store.transaction() as conn:
+            conn.execute('INSERT INTO p VALUES (1)')
+        with store.transaction() as conn:
+            conn.execute('INSERT INTO c VALUES (99)')  # no parent: refused at COMMIT
+        version = store.version
+        with pytest.raises(sqlite3.IntegrityError):
+            store.end_batch()
+        assert store.version > version
+        assert store.execute('SELECT count(*) FROM p') == [(0,)]
+        with store.transaction() as conn:
+            conn.execute('INSERT INTO p VALUES (2)')
+        assert store.execute('SELECT id FROM p') == [(2,)]
+    finally:
+        store.close()

@@ -53,6 +53,10 @@ STOP_GRACE = 10.0
 SWEEP_EVERY = 0.25
 RECV_SIZE = 256 * 1024
 READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
+# how a request is served (the app's ``how_to_serve``): on a thread of its own (it may
+# wait), on the loop's thread in the current batch (one commit for the batch), or on the
+# loop's thread after the batch is committed (it must see no open transaction)
+THREAD, BATCH, ALONE = 'thread', 'batch', 'alone'
 
 
 class Answer(object):
@@ -97,11 +101,20 @@ class Loop(object):
     """Serve HTTP/1.1 on ``listener`` (a bound, listening socket) for ``app``.
 
     ``app`` offers ``serve(request)`` (returns an :class:`Answer` for a
-    :class:`~pyonep.emulator.http.messages.Request`), ``needs_thread(request)`` (True for a
-    request that may wait), ``body_limit(path)`` (bytes), ``refusal(status, message,
-    context=None, code=400)`` (the Response of a refused request), ``record(request,
-    response)`` (the call log) and ``interrupt()`` (wake waiting calls: the server is
-    stopping). :meth:`run` serves until :meth:`stop`.
+    :class:`~pyonep.emulator.http.messages.Request`), ``how_to_serve(request)``
+    (:data:`THREAD`, :data:`BATCH` or :data:`ALONE`), ``begin_batch()`` and
+    ``commit_batch()`` (open and commit the transaction the batched calls join),
+    ``body_limit(path)`` (bytes), ``refusal(status, message, context=None, code=400)`` (the
+    Response of a refused request), ``record(request, response)`` (the call log) and
+    ``interrupt()`` (wake waiting calls: the server is stopping). :meth:`run` serves until
+    :meth:`stop`.
+
+    Group commit: the requests the loop serves in one turn (all those whose bytes came in
+    one ``select``) run in one transaction, each call in a savepoint of its own, and their
+    answers are sent once it is committed. A write is answered only when it is on disk,
+    as before, but a turn with several writes commits once. Should the commit fail, each
+    of the turn's answers becomes a 500 error and its connection is closed.
+    
     """
 
     def __init__(self, listener, app):
@@ -123,6 +136,9 @@ class Loop(object):
         self._wake_reader.setblocking(False)
         self._wake_writer.setblocking(False)
         self._next_sweep = 0
+        self._batch_open = False
+        self._deferred = {}  # connection -> its outbox length before this turn's answers
+        self._tickets = []   # answers held back this turn: [response] lists
 
     # ---------------------------------------------------------------- running
     def run(self):
@@ -149,9 +165,13 @@ class Loop(object):
                         if mask & WRITE and connection.sock is not None:
                             self._writable(connection)
                 self._run_timers()
+                self._end_turn()
         finally:
-            self._close_everything()
-            self.finished.set()
+            try:
+                self._end_turn()
+            finally:
+                self._close_everything()
+                self.finished.set()
 
     def stop(self):
         """Ask the loop to stop (from any thread); it finishes what is under way first."""
@@ -357,9 +377,15 @@ class Loop(object):
                     connection.closing = True  # nothing more will come, or be read
                 break
             request, head = taken
-            if self.app.needs_thread(request):
+            how = self.app.how_to_serve(request)
+            if how == THREAD:
                 self._serve_on_thread(connection, request, head)
                 break
+            if how == BATCH and not self._batch_open:
+                self.app.begin_batch()
+                self._batch_open = True
+            elif how == ALONE:
+                self._commit()
             self._deliver(connection, request, head, self._serve(request))
         if connection.sock is not None:
             self._flush(connection)
@@ -436,17 +462,21 @@ class Loop(object):
             self._close(connection)
         elif answer.delay > 0 and not self.stopping:
             connection.busy = True
-            self._schedule(answer.delay, self._release, connection, head, answer.response)
+            ticket = [answer.response]
+            self._tickets.append(ticket)
+            self._schedule(answer.delay, self._release, connection, head, ticket)
         else:
             self._send(connection, head, answer.response)
 
-    def _release(self, connection, head, response):
+    def _release(self, connection, head, ticket):
         self._resume(connection)
         if connection.sock is not None:
-            self._send(connection, head, response)
+            self._send(connection, head, ticket[0])
             self._continue(connection)
 
     def _send(self, connection, head, response):
+        if connection not in self._deferred:
+            self._deferred[connection] = len(connection.outbox)
         keep_alive = (head.keep_alive and not self.stopping
                       and connection.served < MAX_REQUESTS_PER_CONNECTION)
         connection.outbox += framing.serialize(response, keep_alive, head.method != 'HEAD')
@@ -456,6 +486,35 @@ class Loop(object):
             LOG.debug('%s - "%s %s %s" %d', connection.address[0], head.method, head.target,
                       head.version, response.status)
 
+    # ---------------------------------------------------------------- group commit
+    def _commit(self):
+        """Commit this turn's batch, if one is open; on failure its answers become errors."""
+        if not self._batch_open:
+            return
+        self._batch_open = False
+        try:
+            self.app.commit_batch()
+        except Exception:
+            LOG.exception('the calls of one turn could not be committed; they are answered 500')
+            failed = self.app.refusal(500, 'Internal error: the change was not saved', code=500)
+            for connection, mark in self._deferred.items():
+                if connection.sock is not None:
+                    del connection.outbox[mark:]
+                    connection.outbox += framing.serialize(failed, False)
+                    connection.closing = True
+                    connection.inbox.clear()
+            for ticket in self._tickets:
+                ticket[0] = failed
+        self._tickets = []
+
+    def _end_turn(self):
+        """Commit this turn's batch, then send the answers that waited for it."""
+        self._commit()
+        deferred, self._deferred = self._deferred, {}
+        for connection in deferred:
+            if connection.sock is not None:
+                self._flush(connection)
+
     # ---------------------------------------------------------------- writing
     def _writable(self, connection):
         self._flush(connection)
@@ -463,7 +522,12 @@ class Loop(object):
             self._continue(connection)
 
     def _flush(self, connection):
-        """Send what the socket takes now; close when done and asked to; watch for the rest."""
+        """Send what the socket takes now; close when done and asked to; watch for the rest.
+
+        Answers of this turn wait for :meth:`_end_turn` (they are sent once committed).
+        """
+        if connection in self._deferred:
+            return
         if connection.pending():
             try:
                 if connection.sent:

@@ -296,14 +296,29 @@ class EmulatorServer(object):
             return Answer(response, fault.latency_ms / 1000.0)
         return Answer(response)
 
-    def needs_thread(self, request):
-        """Return True for a request that may wait for new data (an RPC body that may hold
-        a ``wait`` call, a device long poll): it is served on a thread of its own."""
+    def how_to_serve(self, request):
+        """Return how the loop serves ``request``: ``loop.THREAD`` for one that may wait for
+        new data (an RPC body that may hold a ``wait`` call, a device long poll),
+        ``loop.ALONE`` for the control API (a reset, a snapshot or a restore must not run
+        inside an open transaction), else ``loop.BATCH``."""
         path = request.path
         if path in RPC_PATHS:
-            # "wait" spelled with \\u escapes has no b'wait' in it
-            return b'wait' in request.body or b'\\u' in request.body
-        return 'Request-Timeout' in request.headers and api_of(path) == 'device'
+            # "wait" spelled with \u escapes has no b'wait' in it
+            if b'wait' in request.body or b'\\u' in request.body:
+                return loop.THREAD
+        elif 'Request-Timeout' in request.headers and api_of(path) == 'device':
+            return loop.THREAD
+        elif control_api.is_control(path):
+            return loop.ALONE
+        return loop.BATCH
+
+    def begin_batch(self):
+        """Open the transaction the calls of one turn of the loop join (group commit)."""
+        self.state.store.begin_batch()
+
+    def commit_batch(self):
+        """Commit the transaction :meth:`begin_batch` opened; raises ``sqlite3.Error``."""
+        self.state.store.end_batch()
 
     def body_limit(self, path):
         """Return the largest request body accepted on ``path``, in bytes."""
