@@ -50,6 +50,7 @@ MAX_PENDING = 4 * 1024 * 1024
 MAX_READ_AHEAD = 1024 * 1024
 MAX_DRAIN = 256 * 1024 * 1024
 STOP_GRACE = 10.0
+LINGER_TIMEOUT = 5.0
 SWEEP_EVERY = 0.25
 RECV_SIZE = 256 * 1024
 READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
@@ -74,7 +75,7 @@ class Connection(object):
     """One client connection's state, as the loop keeps it."""
 
     __slots__ = ('sock', 'address', 'inbox', 'outbox', 'sent', 'events', 'head', 'served',
-                 'busy', 'closing', 'eof', 'drain', 'started', 'since')
+                 'busy', 'closing', 'eof', 'drain', 'started', 'since', 'lingering')
 
     def __init__(self, sock, address, now):
         self.sock = sock
@@ -91,6 +92,7 @@ class Connection(object):
         self.drain = 0             # body bytes of a refused request still to discard
         self.started = None        # when the request under way began to arrive
         self.since = now           # when the connection last made progress
+        self.lingering = False     # answers all sent and our side shut: reading to the end
 
     def pending(self):
         """Return how many answer bytes wait to be sent."""
@@ -242,6 +244,10 @@ class Loop(object):
     def _sweep(self, now):
         """Close the connections that waited too long (see the module docstring)."""
         for connection in list(self.connections.values()):
+            if connection.lingering:
+                if now - connection.since > LINGER_TIMEOUT:
+                    self._close(connection)
+                continue
             if connection.busy or connection.sock is None:
                 continue
             if connection.pending() or connection.started is None:
@@ -290,6 +296,8 @@ class Loop(object):
         self._pause_accepting()
 
     def _wants_read(self, connection):
+        if connection.lingering:
+            return True
         if self.stopping or connection.eof:
             return False
         if connection.drain > 0:
@@ -348,6 +356,10 @@ class Loop(object):
         except OSError as exc:
             LOG.debug('connection from %s ended: %s', connection.address, exc)
             self._close(connection)
+            return
+        if connection.lingering:
+            if not data:
+                self._close(connection)  # the client has read everything and closed
             return
         now = time.monotonic()
         connection.since = now
@@ -552,9 +564,42 @@ class Loop(object):
                 connection.sent = 0
         if connection.closing and not connection.pending() and connection.drain <= 0 \
                 and not connection.busy:
-            self._close(connection)
+            self._finish(connection)
         else:
             self._watch(connection)
+
+    def _finish(self, connection):
+        """Close a connection whose last answer is sent, without losing that answer.
+
+        Closing a socket with unread bytes in it makes the kernel reset the connection,
+        and a reset can destroy answers the client has not read yet. So the sending side
+        is shut first and what the client still sends is read and thrown away until it
+        closes too, or for :data:`LINGER_TIMEOUT` seconds (RFC 9112, 9.6). When stopping,
+        only what has already arrived is read.
+        """
+        if connection.lingering:
+            return
+        if connection.eof:
+            self._close(connection)
+            return
+        try:
+            connection.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._close(connection)
+            return
+        if self.stopping:
+            try:
+                while connection.sock.recv(RECV_SIZE):
+                    pass
+            except OSError:
+                pass
+            self._close(connection)
+            return
+        connection.lingering = True
+        connection.since = time.monotonic()
+        connection.inbox.clear()
+        connection.head = None
+        self._watch(connection)
 
     # ---------------------------------------------------------------- stopping
     def _begin_stop(self):
@@ -564,7 +609,10 @@ class Loop(object):
         self._run_timers(everything=True)
         for connection in list(self.connections.values()):
             connection.drain = 0
-            if connection.sock is not None and not connection.busy:
+            if connection.lingering:
+                connection.lingering = False
+                self._finish(connection)  # reads what has arrived, then closes
+            elif connection.sock is not None and not connection.busy:
                 self._continue(connection)
         return time.monotonic() + STOP_GRACE
 
