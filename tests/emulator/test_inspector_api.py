@@ -2,6 +2,7 @@
 Portals), the page and its files, privacy (loopback only, secrets on demand), bad query
 parameters (400, never 500) and a big store (pages, not dumps)."""
 import json
+import socket
 
 import pytest
 import requests
@@ -460,3 +461,25 @@ def test_garbage_query_parameters_get_400(emu, onep, cik, view_name, params):
 ])
 def test_unknown_things_get_404(emu, view_name, params):
     assert get(emu, view_name, **params)[0] == 404
+
+
+def test_refused_requests_are_logged_when_their_head_was_read(emu, monkeypatch):
+    """A request refused for its framing or its size shows in the call log, with its status
+    and path (its body was never read); bytes that are no request at all do not."""
+    from pyonep.emulator.http import server
+    monkeypatch.setattr(server, 'MAX_BODY', 1000)
+    for raw in (b'POST /onep:v1/rpc/process HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n',
+                b'POST /provision/activate HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n'
+                + b'x' * 5000,
+                b'\x00\xff\xfe\r\n\r\n'):
+        sock = socket.create_connection((emu.host, emu.port), timeout=10)
+        try:
+            sock.sendall(raw)
+            while sock.recv(65536):
+                pass
+        finally:
+            sock.close()
+    calls = view(emu, 'calls', limit=5)['calls']
+    assert [(c['status'], c['method'], c['path'], c['request']['size']) for c in calls] == [
+        (413, 'POST', '/provision/activate', 0), (400, 'POST', '/onep:v1/rpc/process', 0)]
+    assert 'Bad Content-Length' in calls[1]['response']['body']

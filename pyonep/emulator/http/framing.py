@@ -44,13 +44,15 @@ PHRASES = dict((status.value, status.phrase) for status in HTTPStatus)
 
 
 class Refusal(Exception):
-    """A request the server answers with ``status`` and an error ``message`` (both
-    attributes) and then closes the connection on."""
+    """A request the server answers with ``status`` and an error ``message`` and then
+    closes the connection on. ``head`` is the request's :class:`Head` when it was read
+    (for the call log), else None."""
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, head=None):
         Exception.__init__(self, '%d %s' % (status, message))
         self.status = status
         self.message = message
+        self.head = head
 
 
 class Head(object):
@@ -146,7 +148,13 @@ def take_head(buffer):
     if target.startswith('//'):  # never read as a scheme-relative URL (gh-87389)
         target = '/' + target.lstrip('/')
     headers = parse_headers(section)
-    return Head(method, target, version, headers, _body_length(headers))
+    head = Head(method, target, version, headers, 0)
+    try:
+        head.body_length = _body_length(headers)
+    except Refusal as refusal:
+        refusal.head = head
+        raise
+    return head
 
 
 def _skip_blank_lines(buffer):

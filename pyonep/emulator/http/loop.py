@@ -416,7 +416,7 @@ class Loop(object):
             if head.body_length > self.app.body_limit(path):
                 connection.drain = head.body_length - len(inbox)
                 raise framing.Refusal(413, 'Request body over the %d byte limit'
-                                      % self.app.body_limit(path))
+                                      % self.app.body_limit(path), head)
             connection.head = head
             if head.expects_continue and len(inbox) < head.body_length:
                 connection.outbox += framing.CONTINUE
@@ -432,9 +432,14 @@ class Loop(object):
         return request, head
 
     def _refuse(self, connection, refusal):
-        """Answer ``refusal`` and close the connection once it is sent."""
+        """Answer ``refusal`` and close the connection once it is sent. A refused request
+        whose head was read goes to the call log (without its body)."""
         context = 'calls' if refusal.status == 413 else None
         response = self.app.refusal(refusal.status, refusal.message, context)
+        head = refusal.head or connection.head
+        if head is not None:
+            self.app.record(Request(head.method, head.target, head.headers, b'',
+                                    self.server_address, connection.address), response)
         connection.outbox += framing.serialize(response, False)
         connection.closing = True
         connection.inbox.clear()

@@ -1,9 +1,10 @@
 """The call log: the last requests the emulator served, for the inspector's Calls view.
 
 :class:`CallLog` keeps the newest :data:`CAPACITY` requests in memory (a ring buffer: the
-oldest entry goes when a new one comes), each with its answer. ``server.py`` records every
-routed request at one place, after routing; the inspector's own requests (paths in
-``skip``) are not recorded. Nothing is written to disk and the log starts empty at every
+oldest entry goes when a new one comes), each with its answer. The server's loop
+(``http/loop.py``) records every request once it is answered, and every request refused for
+its framing or size once its head was read (without its body); the inspector's own requests
+(paths in ``skip``) are not recorded. Nothing is written to disk and the log starts empty at every
 start.
 
 What an entry holds (a dict): ``id`` (1, 2, ... in arrival order), ``time`` (Unix time of
