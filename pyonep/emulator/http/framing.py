@@ -88,9 +88,10 @@ class Headers(object):
 
     def __init__(self, pairs):
         self._pairs = pairs
-        self._first = {}
+        first = self._first = {}
         for name, value in pairs:
-            self._first.setdefault(name.lower(), value)
+            first.setdefault(name.lower(), value)
+        self._repeated = len(first) < len(pairs)
 
     def get(self, name, default=None):
         """Return the value of the first header ``name`` (any case), or ``default``."""
@@ -101,6 +102,8 @@ class Headers(object):
         lowered = name.lower()
         if lowered not in self._first:
             return failobj
+        if not self._repeated:
+            return [self._first[lowered]]
         found = [v for n, v in self._pairs if n.lower() == lowered]
         return found or failobj
 
@@ -222,6 +225,8 @@ def _body_length(headers):
     values = headers.get_all('Content-Length')
     if not values:
         return 0
+    if len(values) == 1 and DIGITS.match(values[0]):
+        return int(values[0])
     lengths = set(v.strip() for h in values for v in h.split(','))
     if len(lengths) > 1 or not all(DIGITS.match(v) for v in lengths):
         raise Refusal(400, 'Bad Content-Length')
