@@ -496,3 +496,25 @@ def test_sigint_answers_a_wait_in_flight_and_exits_cleanly(tmp_path, connect):
     answer = waiting.answer()
     assert answer.status == 200 and answer.json() == [{'id': 'a', 'status': 'expire'}]
     assert is_consistent(db)
+
+
+def test_a_bug_in_the_loop_costs_only_its_connection(emu, monkeypatch, connect, caplog):
+    # An emulator bug met while reading one connection (here: the head parser failing on
+    # one request) is logged and closes that connection; every other one is still served.
+    from pyonep.emulator.http import framing
+    take_head = framing.take_head
+
+    def failing(buffer):
+        if b'X-Boom' in buffer:
+            raise RuntimeError('a bug')
+        return take_head(buffer)
+
+    monkeypatch.setattr(framing, 'take_head', failing)
+    other = connect(emu)
+    assert other.ask(get('/timestamp')).status == 200
+    victim = connect(emu)
+    victim.send(get('/timestamp', headers=[('X-Boom', '1')]))
+    assert victim.until_closed() == b''
+    assert other.ask(get('/timestamp')).status == 200
+    assert connect(emu).ask(get('/timestamp')).status == 200
+    assert 'a bug' in caplog.text

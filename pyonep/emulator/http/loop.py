@@ -156,17 +156,8 @@ class Loop(object):
                     if not self.connections or time.monotonic() > deadline:
                         break
                 for key, mask in self.selector.select(self._select_timeout()):
-                    connection = key.data
-                    if connection is None:
-                        self._woken()
-                    elif connection is self:
-                        self._accept()
-                    else:
-                        if mask & READ:
-                            self._readable(connection)
-                        if mask & WRITE and connection.sock is not None:
-                            self._writable(connection)
-                self._run_timers()
+                    self._guarded(self._event, key.data, mask)
+                self._guarded(self._run_timers)
                 self._end_turn()
         finally:
             try:
@@ -174,6 +165,28 @@ class Loop(object):
             finally:
                 self._close_everything()
                 self.finished.set()
+
+    def _event(self, connection, mask):
+        if connection is None:
+            self._woken()
+        elif connection is self:
+            self._accept()
+        else:
+            if mask & READ:
+                self._readable(connection)
+            if mask & WRITE and connection.sock is not None:
+                self._writable(connection)
+
+    def _guarded(self, function, *args):
+        """Run ``function(*args)``; a failure is a bug of the emulator: log it, close the
+        connection concerned (when one of ``args`` is one), go on serving the others."""
+        try:
+            function(*args)
+        except Exception:
+            LOG.exception('error in the emulator\'s connection loop')
+            for arg in args:
+                if isinstance(arg, Connection):
+                    self._close(arg)
 
     def stop(self):
         """Ask the loop to stop (from any thread); it finishes what is under way first."""
