@@ -39,6 +39,7 @@ import threading
 import time
 
 from pyonep.emulator.http import framing
+from pyonep.emulator.http.connection import RECV_SIZE, Connection
 from pyonep.emulator.http.messages import Request
 
 LOG = logging.getLogger('pyonep.emulator')
@@ -52,7 +53,6 @@ MAX_DRAIN = 256 * 1024 * 1024
 STOP_GRACE = 10.0
 LINGER_TIMEOUT = 5.0
 SWEEP_EVERY = 0.25
-RECV_SIZE = 256 * 1024
 READ, WRITE = selectors.EVENT_READ, selectors.EVENT_WRITE
 # how a request is served (the app's ``how_to_serve``): on a thread of its own (it may
 # wait), on the loop's thread in the current batch (one commit for the batch), or on the
@@ -69,34 +69,6 @@ class Answer(object):
     def __init__(self, response, delay=0):
         self.response = response
         self.delay = delay
-
-
-class Connection(object):
-    """One client connection's state, as the loop keeps it."""
-
-    __slots__ = ('sock', 'address', 'inbox', 'outbox', 'sent', 'events', 'head', 'served',
-                 'busy', 'closing', 'eof', 'drain', 'started', 'since', 'lingering')
-
-    def __init__(self, sock, address, now):
-        self.sock = sock
-        self.address = address
-        self.inbox = bytearray()   # bytes received and not yet taken as a request
-        self.outbox = bytearray()  # answer bytes not yet sent, from offset ``sent``
-        self.sent = 0
-        self.events = 0            # what the selector watches for
-        self.head = None           # the head of a request whose body is still arriving
-        self.served = 0            # requests taken so far
-        self.busy = False          # a request is being served on a thread or held back
-        self.closing = False       # close once the answers are sent
-        self.eof = False           # the client will send nothing more
-        self.drain = 0             # body bytes of a refused request still to discard
-        self.started = None        # when the request under way began to arrive
-        self.since = now           # when the connection last made progress
-        self.lingering = False     # answers all sent and our side shut: reading to the end
-
-    def pending(self):
-        """Return how many answer bytes wait to be sent."""
-        return len(self.outbox) - self.sent
 
 
 class Loop(object):
@@ -363,28 +335,17 @@ class Loop(object):
     # ---------------------------------------------------------------- reading
     def _readable(self, connection):
         try:
-            data = connection.sock.recv(RECV_SIZE)
-        except (BlockingIOError, InterruptedError):
-            return
+            data = connection.receive()
         except OSError as exc:
             LOG.debug('connection from %s ended: %s', connection.address, exc)
             self._close(connection)
             return
+        if data is None:
+            return  # nothing after all
         if connection.lingering:
             if not data:
                 self._close(connection)  # the client has read everything and closed
             return
-        now = time.monotonic()
-        connection.since = now
-        if not data:
-            connection.eof = True
-            connection.drain = 0
-        elif connection.drain > 0:
-            connection.drain -= len(data)
-        else:
-            if connection.started is None:
-                connection.started = now
-            connection.inbox += data
         self._continue(connection)
 
     def _continue(self, connection):
@@ -393,7 +354,7 @@ class Loop(object):
             if connection.pending() >= MAX_PENDING:
                 break
             try:
-                taken = self._take_request(connection)
+                taken = connection.take_request(self.app.body_limit, self.server_address)
             except framing.Refusal as refusal:
                 self._refuse(connection, refusal)
                 return
@@ -414,35 +375,6 @@ class Loop(object):
             self._deliver(connection, request, head, self._serve(request))
         if connection.sock is not None:
             self._flush(connection)
-
-    def _take_request(self, connection):
-        """Return the next complete (request, head) of ``connection``, or None."""
-        inbox = connection.inbox
-        head = connection.head
-        if head is None:
-            if not inbox:
-                return None
-            head = framing.take_head(inbox)
-            if head is None:
-                return None
-            path = head.target.partition('?')[0]
-            if head.body_length > self.app.body_limit(path):
-                connection.drain = head.body_length - len(inbox)
-                raise framing.Refusal(413, 'Request body over the %d byte limit'
-                                      % self.app.body_limit(path), head)
-            connection.head = head
-            if head.expects_continue and len(inbox) < head.body_length:
-                connection.outbox += framing.CONTINUE
-        if len(inbox) < head.body_length:
-            return None
-        body = bytes(inbox[:head.body_length])
-        del inbox[:head.body_length]
-        connection.head = None
-        connection.served += 1
-        connection.started = time.monotonic() if inbox else None
-        request = Request(head.method, head.target, head.headers, body, self.server_address,
-                          connection.address)
-        return request, head
 
     def _refuse(self, connection, refusal):
         """Answer ``refusal`` and close the connection once it is sent. A refused request
@@ -560,26 +492,11 @@ class Loop(object):
             return
         if connection.pending():
             try:
-                if connection.sent:
-                    with memoryview(connection.outbox) as view, view[connection.sent:] as rest:
-                        count = connection.sock.send(rest)
-                else:
-                    count = connection.sock.send(connection.outbox)
-            except (BlockingIOError, InterruptedError):
-                count = 0
+                connection.send_some()
             except OSError as exc:
                 LOG.debug('connection from %s ended: %s', connection.address, exc)
                 self._close(connection)
                 return
-            if count:
-                connection.since = time.monotonic()
-            connection.sent += count
-            if connection.sent == len(connection.outbox):
-                connection.outbox.clear()
-                connection.sent = 0
-            elif connection.sent > MAX_PENDING:
-                del connection.outbox[:connection.sent]
-                connection.sent = 0
         if connection.closing and not connection.pending() and connection.drain <= 0 \
                 and not connection.busy:
             self._finish(connection)
