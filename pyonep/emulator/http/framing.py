@@ -35,6 +35,8 @@ MAX_BLANK_LINES = 8
 SERVER_NAME = 'pyonep-emulator'
 
 REQUEST_VERSION = re.compile(r'HTTP/(\d)\.\d\Z')
+# the request line of nearly every request, taken without decoding and splitting
+PLAIN_REQUEST_LINE = re.compile(rb'([!-~]+) ([!-~]+) (HTTP/1\.[0-9])\r?\n')
 END_OF_HEAD = re.compile(rb'\n\r?\n')
 DIGITS = re.compile(r'[0-9]+\Z')
 # header lines the fast path takes: a name without whitespace, a colon, a value on one line
@@ -131,7 +133,7 @@ def take_head(buffer):
     Raises :class:`Refusal` as soon as the bytes cannot begin an acceptable request (see
     the module docstring), so a client is answered without waiting for the rest.
     """
-    start = _skip_blank_lines(buffer)
+    start = _skip_blank_lines(buffer) if buffer[0] in (10, 13) else 0
     if start is None:
         return None
     line_end = buffer.find(b'\n', start)
@@ -139,7 +141,11 @@ def take_head(buffer):
         if len(buffer) - start > MAX_LINE:
             raise Refusal(400, 'Bad request line: send METHOD target HTTP/1.1')
         return None
-    words = _request_line(bytes(buffer[start:line_end + 1]))
+    plain = PLAIN_REQUEST_LINE.match(buffer, start, line_end + 1)
+    if plain is not None and line_end + 1 - start <= MAX_LINE:
+        words = [word.decode('ascii') for word in plain.groups()]
+    else:
+        words = _request_line(bytes(buffer[start:line_end + 1]))
     end = END_OF_HEAD.search(buffer, line_end)
     if end is None:
         if len(buffer) - start > MAX_HEAD:

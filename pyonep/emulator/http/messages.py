@@ -83,10 +83,13 @@ def text_response(status, text, content_type='text/plain; charset=utf-8', header
     return Response(status, text, content_type, headers)
 
 
+# one encoder for every answer (json.dumps with separators makes a new one per call)
+COMPACT_JSON = json.JSONEncoder(separators=(',', ':'))
+
+
 def json_response(value, status=200, headers=None):
     """Return a Response whose body is ``value`` as compact JSON."""
-    return Response(status, json.dumps(value, separators=(',', ':')),
-                    'application/json; charset=utf-8', headers)
+    return Response(status, COMPACT_JSON.encode(value), 'application/json; charset=utf-8', headers)
 
 
 class Fields(object):
